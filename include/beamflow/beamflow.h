@@ -1,0 +1,11 @@
+/* beamflow: the whole public API. */
+#ifndef BEAMFLOW_H
+#define BEAMFLOW_H
+
+#define BEAMFLOW_VERSION "0.1.0"
+
+#include "beamflow/core.h"
+#include "beamflow/config.h"
+#include "beamflow/engine.h"
+
+#endif

@@ -1,0 +1,72 @@
+/* beamflow core: status codes, per-thread error messages, logging, sizes and clocks.
+ *
+ * Every fallible function in beamflow returns a bf_status: BF_OK (0) or a negative code. The
+ * function that detects a problem records one message for the calling thread, naming the file,
+ * key, frame or line at fault; callers pass the status up unchanged. The library never prints
+ * and never exits: messages reach the caller through bf_last_error() and the log callback. */
+#ifndef BEAMFLOW_CORE_H
+#define BEAMFLOW_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum bf_status {
+    BF_OK = 0,
+    BF_EINVAL = -1,       /* an argument or option is out of its domain */
+    BF_ENOMEM = -2,       /* an allocation failed */
+    BF_EIO = -3,          /* reading or writing a file or pipe failed */
+    BF_EFORMAT = -4,      /* a file or text is malformed */
+    BF_ENOTFOUND = -5,    /* a file, dataset, key or name does not exist */
+    BF_EUNSUPPORTED = -6, /* valid, but not something beamflow does */
+    BF_ECANCELED = -7,    /* stopped on request (Ctrl-C, a progress callback) */
+    BF_EWORKER = -8,      /* a worker failed beyond its retry limit */
+    BF_ESYSTEM = -9,      /* an operating-system call failed */
+    BF_EINTERNAL = -10    /* a broken invariant: a bug in beamflow */
+} bf_status;
+
+/** Short stable name of a status ("EINVAL"). [thread-safe] */
+const char *bf_status_name(bf_status st);
+
+/** The message recorded by the last failing call on this thread, or "" if none. The view stays
+ *  valid until the next beamflow call on this thread. [thread-safe] */
+const char *bf_last_error(void);
+
+/** Forget this thread's message. [thread-safe] */
+void bf_error_clear(void);
+
+typedef enum bf_log_level {
+    BF_LOG_ERROR = 0,
+    BF_LOG_WARN = 1,
+    BF_LOG_INFO = 2,
+    BF_LOG_DEBUG = 3
+} bf_log_level;
+
+typedef void (*bf_log_fn)(bf_log_level level, const char *message, void *user);
+
+/** Route log messages to fn (NULL: drop them). Messages above max_level are dropped before
+ *  they are formatted. [init-only] */
+void bf_log_set_handler(bf_log_fn fn, void *user, bf_log_level max_level);
+
+/** Parse "error", "warn", "info" or "debug". [thread-safe] */
+bf_status bf_log_level_parse(const char *text, bf_log_level *out /* OUT */);
+const char *bf_log_level_name(bf_log_level level);
+
+/** Parse a memory size: "128 MiB", "512MB", "2 GB", "1.5GiB", "4096" (bytes). Binary (KiB,
+ *  MiB, GiB, TiB) and decimal (kB, MB, GB, TB) units, case-insensitive, optional space. The
+ *  error message quotes the text. [thread-safe] */
+bf_status bf_size_parse(const char *text, uint64_t *bytes /* OUT */);
+
+/** Write bytes as "128 MiB" / "1.50 GiB" / "512 B" into buf. [thread-safe] */
+void bf_size_format(uint64_t bytes, char *buf, size_t buflen);
+
+/** Seconds on a monotonic clock, for durations. [thread-safe] */
+double bf_time_now(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,28 @@
+/* Shared pieces of the beamflow command-line tool: the subcommand table, terminal logging and
+ * the engine options every running subcommand accepts. Only tools/ talks to the terminal. */
+#ifndef BF_TOOLS_CLI_H
+#define BF_TOOLS_CLI_H
+
+#include "beamflow/beamflow.h"
+
+typedef struct bf_cli_command {
+    const char *name;
+    const char *summary;
+    int (*main)(int argc, char **argv); /* argv[0] is the subcommand's name */
+} bf_cli_command;
+
+/* One line per subcommand, each defined in its own tools/cmd_<name>.c. */
+extern const bf_cli_command bf_cmd_config;
+extern const bf_cli_command bf_cmd_plan;
+extern const bf_cli_command bf_cmd_demo;
+extern const bf_cli_command bf_cmd_bench;
+extern const bf_cli_command bf_cmd_run;
+
+/* Print "beamflow: <message>" for a failed status, with the thread's error message; returns the
+ * process exit code to use (1). */
+int bf_cli_fail(bf_status st, const char *what);
+
+/* Install the terminal log handler at the given level. */
+void bf_cli_logging(bf_log_level level);
+
+#endif
