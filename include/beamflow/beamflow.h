@@ -7,5 +7,6 @@
 #include "beamflow/core.h"
 #include "beamflow/config.h"
 #include "beamflow/engine.h"
+#include "beamflow/demo.h"
 
 #endif

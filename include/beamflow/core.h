@@ -35,6 +35,15 @@ const char *bf_status_name(bf_status st);
  *  valid until the next beamflow call on this thread. [thread-safe] */
 const char *bf_last_error(void);
 
+/** Record this thread's message and return code: for code outside the library that plugs into
+ *  it (a pipeline's run_unit, a sink), so its failures reach the user like beamflow's own.
+ *  [thread-safe] */
+bf_status bf_error_set(bf_status code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
 /** Forget this thread's message. [thread-safe] */
 void bf_error_clear(void);
 

@@ -48,6 +48,15 @@ bf_status bf__error_set(bf_status code, const char *fmt, ...)
     return code;
 }
 
+bf_status bf_error_set(bf_status code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(thread_message, sizeof thread_message, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
 bf_status bf__error_errno(bf_status code, int errno_value, const char *fmt, ...)
 {
     va_list ap;
