@@ -6,9 +6,17 @@
 #include <string.h>
 
 static const bf_cli_command *const commands[] = {
-    &bf_cmd_demo, &bf_cmd_run, &bf_cmd_plan, &bf_cmd_config, &bf_cmd_bench,
+    &bf_cmd_demo, &bf_cmd_plan, &bf_cmd_config, &bf_cmd_bench,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+const bf_cli_command *bf_cli_find(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(name, commands[i]->name) == 0)
+            return commands[i];
+    return NULL;
+}
 
 static void usage(FILE *f)
 {
@@ -28,9 +36,9 @@ int main(int argc, char **argv)
         printf("beamflow %s\n", BEAMFLOW_VERSION);
         return 0;
     }
-    for (size_t i = 0; i < NCOMMANDS; i++)
-        if (strcmp(argv[1], commands[i]->name) == 0)
-            return commands[i]->main(argc - 1, argv + 1);
+    const bf_cli_command *cmd = bf_cli_find(argv[1]);
+    if (cmd)
+        return cmd->main(argc - 1, argv + 1);
     fprintf(stderr, "beamflow: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;

@@ -16,7 +16,16 @@ extern const bf_cli_command bf_cmd_config;
 extern const bf_cli_command bf_cmd_plan;
 extern const bf_cli_command bf_cmd_demo;
 extern const bf_cli_command bf_cmd_bench;
-extern const bf_cli_command bf_cmd_run;
+
+/* The subcommand of that name, or NULL. */
+const bf_cli_command *bf_cli_find(const char *name);
+
+/* Set by `beamflow plan CMD ...`: CMD builds its plan, hands it to bf_cli_show_plan and stops
+ * before running anything. NULL for a normal run; otherwise the --dot path or "". */
+extern const char *bf_cli_plan_only;
+
+/* Print the plan (and write the --dot graph); returns the exit code. */
+int bf_cli_show_plan(const bf_plan *plan);
 
 /* Print "beamflow: <message>" for a failed status, with the thread's error message; returns the
  * process exit code to use (1). */

@@ -329,7 +329,9 @@ static bf_status setup(bf__run *run)
         o->progress_interval_s = 0.1;
     if (o->scheduler == BF_SCHED_SERIAL)
         o->workers = 1;
-    run->window = 2 * (size_t)o->workers + 2;
+    /* Units may run this far ahead of the first one not yet accepted: enough that workers rarely
+     * wait for a slow unit, few enough that held results stay a small multiple of one each. */
+    run->window = 4 * (size_t)o->workers + 4;
     size_t n = run->n;
     run->state = calloc(n + 1, 1);
     run->held = calloc(n + 1, sizeof *run->held);

@@ -20,6 +20,8 @@ typedef struct pool {
     bf_result **queue; /* completions, FIFO */
     size_t qhead, qtail, qcap;
     size_t in_flight;
+    int idle_workers;   /* waiting on `work`: wake them only if there are any */
+    bool owner_waiting; /* waiting on `done`: signal only then (one wake-up per batch) */
     bool quit;
     bf_status start_status;
     char start_message[BF_RESULT_MESSAGE_MAX];
@@ -33,7 +35,8 @@ typedef struct worker_arg {
 static void push(pool *p, bf_result *res)
 {
     p->queue[p->qtail++ % p->qcap] = res;
-    pthread_cond_signal(&p->done);
+    if (p->owner_waiting)
+        pthread_cond_signal(&p->done);
 }
 
 static void *worker_main(void *arg)
@@ -59,8 +62,11 @@ static void *worker_main(void *arg)
     }
     for (;;) {
         size_t unit;
-        while (!p->quit && !bf__run_next(run, &unit))
+        while (!p->quit && !bf__run_next(run, &unit)) {
+            p->idle_workers++;
             pthread_cond_wait(&p->work, &p->mu);
+            p->idle_workers--;
+        }
         if (p->quit)
             break;
         p->in_flight++;
@@ -109,7 +115,9 @@ static void own(pool *p)
         while (p->qhead == p->qtail) {
             if (p->in_flight == 0 && (bf__run_finished(run) || p->start_status != BF_OK))
                 goto out;
+            p->owner_waiting = true;
             wait_done(p);
+            p->owner_waiting = false;
             pthread_mutex_unlock(&p->mu);
             bf__run_tick(run);
             pthread_mutex_lock(&p->mu);
@@ -126,7 +134,8 @@ static void own(pool *p)
         pthread_mutex_unlock(&p->mu);
         bf__run_tick(run);
         pthread_mutex_lock(&p->mu);
-        pthread_cond_broadcast(&p->work);
+        if (p->idle_workers > 0)
+            pthread_cond_broadcast(&p->work);
     }
 out:
     p->quit = true;

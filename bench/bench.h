@@ -1,0 +1,13 @@
+/* Benchmarks the CLI runs as `beamflow bench NAME`; each prints a table for people and, as its
+ * last line, one JSON object for programs. Medians of repeated runs, never single timings. */
+#ifndef BF_BENCH_H
+#define BF_BENCH_H
+
+#include <stddef.h>
+
+int bf_bench_engine(int argc, char **argv);
+
+/* Median of n values (sorts v in place). */
+double bf_bench_median(double *v, size_t n);
+
+#endif
