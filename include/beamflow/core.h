@@ -75,6 +75,16 @@ void bf_size_format(uint64_t bytes, char *buf, size_t buflen);
 /** Seconds on a monotonic clock, for durations. [thread-safe] */
 double bf_time_now(void);
 
+/* Files that appear whole: write under a temporary name, then commit. */
+
+/** A name beside path to write to before bf_file_commit renames it over path: "path.tmp-PID".
+ *  [thread-safe] */
+void bf_file_temp_name(const char *path, char *buf, size_t buflen);
+
+/** fsync tmp, rename it to path, fsync the directory: after this returns, path is complete,
+ *  even after a power cut. [thread-safe] */
+bf_status bf_file_commit(const char *tmp, const char *path);
+
 #ifdef __cplusplus
 }
 #endif

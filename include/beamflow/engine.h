@@ -190,16 +190,6 @@ void bf_progress_printer_destroy(bf_progress_printer *printer);
 /** A bf_progress_fn: pass the printer as user. Never cancels. [handle-confined] */
 int bf_progress_print(const bf_progress *p, void *printer);
 
-/* ---- files that appear whole ------------------------------------------------------------- */
-
-/** A name beside path to write to before bf_file_commit renames it over path: "path.tmp-PID".
- *  [thread-safe] */
-void bf_file_temp_name(const char *path, char *buf, size_t buflen);
-
-/** fsync tmp, rename it to path, fsync the directory: after this returns, path is complete,
- *  even after a power cut. [thread-safe] */
-bf_status bf_file_commit(const char *tmp, const char *path);
-
 #ifdef __cplusplus
 }
 #endif

@@ -2,7 +2,7 @@
  * rename() is atomic within one filesystem, so a reader (or a resumed job) sees either the old
  * file or the complete new one, never a torn one. */
 #include "core/error.h"
-#include "beamflow/engine.h"
+#include "beamflow/core.h"
 
 #include <errno.h>
 #include <fcntl.h>
