@@ -8,5 +8,6 @@
 #include "beamflow/config.h"
 #include "beamflow/engine.h"
 #include "beamflow/demo.h"
+#include "beamflow/plot.h"
 
 #endif
