@@ -9,5 +9,6 @@
 #include "beamflow/engine.h"
 #include "beamflow/demo.h"
 #include "beamflow/plot.h"
+#include "beamflow/nexus.h"
 
 #endif
