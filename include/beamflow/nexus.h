@@ -39,9 +39,9 @@ bf_status bf_azint_writer_create(const char *path, const bf_azint_info *info,
                                  bf_azint_writer **out /* OUT */);
 
 /** Write frames [first, first + count): I and sigma (NULL: no errors) hold count x npt_rad
- *  (x npt_azim for 2D, azimuth first) doubles. [handle-confined] */
-bf_status bf_azint_writer_put(bf_azint_writer *w, size_t first, size_t count, const double *I,
-                              const double *sigma);
+ *  (x npt_azim for 2D, azimuth first) floats, as integrators return them. [handle-confined] */
+bf_status bf_azint_writer_put(bf_azint_writer *w, size_t first, size_t count, const float *I,
+                              const float *sigma);
 
 /** Close the file and rename it into place; the writer must still be destroyed. */
 bf_status bf_azint_writer_commit(bf_azint_writer *w);

@@ -141,9 +141,9 @@ static bf_status write_layout(bf_azint_writer *w, const bf_azint_info *in)
                                       "degrees", "χ")))
         goto done;
     hsize_t dims[3] = {in->frames, cake ? in->npt_azim : in->npt_rad, in->npt_rad};
-    if ((st = bf__nx_rows_create(data, "I", H5T_NATIVE_DOUBLE, cake ? 3 : 2, dims,
+    if ((st = bf__nx_rows_create(data, "I", H5T_NATIVE_FLOAT, cake ? 3 : 2, dims,
                                  "arbitrary units", "intensity", &w->I)) ||
-        (st = bf__nx_rows_create(data, "I_errors", H5T_NATIVE_DOUBLE, cake ? 3 : 2, dims,
+        (st = bf__nx_rows_create(data, "I_errors", H5T_NATIVE_FLOAT, cake ? 3 : 2, dims,
                                  "arbitrary units", "estimated errors on intensity", &w->sigma)))
         goto done;
 done:
@@ -183,13 +183,13 @@ bf_status bf_azint_writer_create(const char *path, const bf_azint_info *info, bf
     return BF_OK;
 }
 
-bf_status bf_azint_writer_put(bf_azint_writer *w, size_t first, size_t count, const double *I,
-                              const double *sigma)
+bf_status bf_azint_writer_put(bf_azint_writer *w, size_t first, size_t count, const float *I,
+                              const float *sigma)
 {
     bf__nx_quiet();
-    bf_status st = bf__nx_write_rows(w->I, H5T_NATIVE_DOUBLE, first, count, I);
+    bf_status st = bf__nx_write_rows(w->I, H5T_NATIVE_FLOAT, first, count, I);
     if (st == BF_OK && sigma)
-        st = bf__nx_write_rows(w->sigma, H5T_NATIVE_DOUBLE, first, count, sigma);
+        st = bf__nx_write_rows(w->sigma, H5T_NATIVE_FLOAT, first, count, sigma);
     if (st)
         return bf__error_prefix(st, "%s: ", w->path);
     w->row += count;

@@ -10,13 +10,13 @@
 
 enum { FRAMES = 5, NPT = 100, NAZ = 8 };
 
-static void fill(double *r, double *I, double *s, size_t n)
+static void fill(double *r, float *I, float *s, size_t n)
 {
     for (size_t i = 0; i < NPT; i++)
         r[i] = 0.05 + 0.1 * (double)i;
     for (size_t i = 0; i < n; i++) {
-        I[i] = 1000.0 + (double)i;
-        s[i] = sqrt(I[i]);
+        I[i] = 1000.0f + (float)i;
+        s[i] = sqrtf(I[i]);
     }
 }
 
@@ -31,7 +31,8 @@ static int run_python(const char *script, const char *path)
 static void one_dimensional(void **state)
 {
     (void)state;
-    static double r[NPT], I[FRAMES * NPT], s[FRAMES * NPT];
+    static double r[NPT];
+    static float I[FRAMES * NPT], s[FRAMES * NPT];
     fill(r, I, s, FRAMES * NPT);
     char path[512];
     snprintf(path, sizeof path, "%s/curves.h5", bf_test_tmpdir());
@@ -51,9 +52,9 @@ static void one_dimensional(void **state)
 
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     assert_true(f >= 0);
-    static double back[FRAMES * NPT];
+    static float back[FRAMES * NPT];
     hid_t d = H5Dopen2(f, "/entry/data/I", H5P_DEFAULT);
-    assert_true(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, back) >= 0);
+    assert_true(H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, back) >= 0);
     assert_memory_equal(back, I, sizeof back);
     H5Dclose(d);
     H5Fclose(f);
@@ -77,7 +78,8 @@ static void one_dimensional(void **state)
 static void two_dimensional_and_errors(void **state)
 {
     (void)state;
-    static double r[NPT], az[NAZ], I[FRAMES * NAZ * NPT], s[FRAMES * NAZ * NPT];
+    static double r[NPT], az[NAZ];
+    static float I[FRAMES * NAZ * NPT], s[FRAMES * NAZ * NPT];
     fill(r, I, s, FRAMES * NAZ * NPT);
     for (int i = 0; i < NAZ; i++)
         az[i] = -180 + 45 * (i + 0.5);
