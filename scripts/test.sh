@@ -15,6 +15,7 @@ if [ "${1:-}" = "--sanitize" ]; then
     # leaks are errors too; a failed check stops the test at once
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1
     export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+    export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0
 fi
 jobs=$(nproc)
 cmake -S . -B "$dir" "${cmake_args[@]}" >/dev/null

@@ -37,8 +37,11 @@ int main(int argc, char **argv)
         return 0;
     }
     const bf_cli_command *cmd = bf_cli_find(argv[1]);
-    if (cmd)
-        return cmd->main(argc - 1, argv + 1);
+    if (cmd) {
+        int rc = cmd->main(argc - 1, argv + 1);
+        bf_mpi_finalize(); /* only if a run under mpirun/srun started MPI */
+        return rc;
+    }
     fprintf(stderr, "beamflow: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;

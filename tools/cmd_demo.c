@@ -1,6 +1,7 @@
-/* beamflow demo [engine]: the built-in default job, needing no user data. For now the engine
- * demo (Monte Carlo pi through the full engine: plan, workers, journal, progress, profile); the
- * integration and simulation demos join it as `demo integrate` and `demo simulate`. */
+/* beamflow demo [engine|integrate]: the built-in jobs, needing no user data. `engine` runs
+ * Monte Carlo pi through the full engine (plan, workers, journal, progress, profile);
+ * `integrate` a synthetic Pilatus scan through the integration pipeline (cmd_demo_integrate.c).
+ * Without a name, both run, one after the other. */
 #include "cli.h"
 #include "cli_config.h"
 #include "cli_run.h"
@@ -13,7 +14,7 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: beamflow demo [engine] [options]\n\n"
+            "usage: beamflow demo engine [options]\n\n"
             "Runs the engine demo: a Monte Carlo estimate of pi, cut into units by the\n"
             "chunk-size budget and run on the configured scheduler. The output is the same\n"
             "bytes whatever the scheduler, worker count or unit size.\n\n"
@@ -63,6 +64,10 @@ static int run_demo(bf_demo_options *o, const char *output, bf_cli_run *cr, bf_c
         goto done;
     }
     st = bf_run(bf_demo_pipeline(), o, plan, sink, &ro, &rep);
+    if (bf_mpi_rank() > 0) { /* a worker rank: rank 0 writes and reports */
+        rc = st ? bf_cli_fail(st, "demo") : 0;
+        goto done;
+    }
     bf_cli_run_summary("demo", &rep);
     if (st == BF_OK)
         st = bf_demo_sink_write(sink, output);
@@ -84,7 +89,7 @@ done:
     return rc;
 }
 
-static int demo_main(int argc, char **argv)
+static int demo_engine(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"help", no_argument, NULL, 'h'},
@@ -97,11 +102,6 @@ static int demo_main(int argc, char **argv)
         BF_CLI_CONFIG_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
-    if (argc > 1 && strcmp(argv[1], "engine") == 0) {
-        argv[1] = argv[0];
-        argv++;
-        argc--;
-    }
     bf_demo_options o = BF_DEMO_OPTIONS_INIT;
     const char *output = "beamflow-demo.txt";
     bf_cli_config cc;
@@ -146,5 +146,22 @@ done:
     return rc;
 }
 
-const bf_cli_command bf_cmd_demo = {"demo", "run a built-in job that needs no data (engine)",
+static int demo_main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "engine") == 0)
+        return demo_engine(argc - 1, argv + 1);
+    if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+        printf("usage: beamflow demo [engine] [options]\n\n"
+               "  engine      Monte Carlo pi through the engine (beamflow demo engine --help)\n\n"
+               "Without a name, every demo runs with the options given (configuration flags).\n");
+        return 0;
+    }
+    if (argc > 1 && argv[1][0] != '-') {
+        fprintf(stderr, "beamflow: demo: unknown demo '%s' (engine)\n", argv[1]);
+        return 2;
+    }
+    return demo_engine(argc, argv);
+}
+
+const bf_cli_command bf_cmd_demo = {"demo", "run a built-in job that needs no data",
                                     demo_main};

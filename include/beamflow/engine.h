@@ -115,7 +115,7 @@ typedef enum bf_scheduler {
     BF_SCHED_THREADS = 0, /* a pool of workers in this process (the default) */
     BF_SCHED_SERIAL,      /* one worker, in the calling thread */
     BF_SCHED_PROCESSES,   /* forked workers; a dead one is replaced and its unit re-run */
-    BF_SCHED_MPI          /* rank 0 hands out units; not built yet */
+    BF_SCHED_MPI          /* launched by mpirun/srun: rank 0 owns the run, the others work */
 } bf_scheduler;
 
 bf_status bf_scheduler_parse(const char *text, bf_scheduler *out /* OUT */);
@@ -167,6 +167,13 @@ typedef struct bf_run_report {
  *  finished and returns BF_ECANCELED. report may be NULL. [thread-safe per distinct sink] */
 bf_status bf_run(const bf_pipeline *pipeline, const void *job, const bf_plan *plan, void *sink,
                  const bf_run_options *opt, bf_run_report *report /* OUT */);
+
+/** This process's MPI rank: 0 when MPI is not in use. After bf_run on the mpi scheduler only
+ *  rank 0 has results (its sink accepted them); other ranks must not write outputs. */
+int bf_mpi_rank(void);
+
+/** Finalize MPI if beamflow initialised it; call once before the program exits. */
+void bf_mpi_finalize(void);
 
 /* ---- progress on a terminal, a log or a pipe --------------------------------------------- */
 

@@ -342,6 +342,17 @@ static bf_status setup(bf__run *run)
     for (size_t i = 0; i < n; i++)
         run->items_total += bf_plan_unit(run->plan, i)->count;
     bf_status st;
+    if (o->scheduler == BF_SCHED_MPI) {
+        int rank, size;
+        if ((st = bf__mpi_role(&rank, &size)))
+            return st;
+        run->worker_rank = rank > 0;
+        o->workers = size > 1 ? size - 1 : 1;
+        if (run->worker_rank) { /* the owner keeps the journal, the profile and the progress */
+            o->progress = NULL;
+            return BF_OK;
+        }
+    }
     if (o->journal) {
         st = bf__journal_open(o->journal, run->plan, run->pipe->name, o->resume,
                               (run->pipe->flags & BF_PIPELINE_REDUCES) != 0, &run->journal);
@@ -404,10 +415,12 @@ bf_status bf_run(const bf_pipeline *pipeline, const void *job, const bf_plan *pl
         case BF_SCHED_SERIAL: st = bf__sched_serial(&run); break;
         case BF_SCHED_THREADS: st = bf__sched_threads(&run); break;
         case BF_SCHED_PROCESSES: st = bf__sched_processes(&run); break;
-        case BF_SCHED_MPI:
-            st = bf__error_set(BF_EUNSUPPORTED, "the mpi scheduler is not built yet; use threads "
-                                                "or processes");
-            break;
+        case BF_SCHED_MPI: st = bf__sched_mpi(&run); break;
+        }
+        if (run.worker_rank) { /* rank 0 reports the outcome */
+            run.report = (bf_run_report){0};
+            st = BF_OK;
+            goto done;
         }
         report_progress(&run, true);
         if (run.prof) {
@@ -417,6 +430,7 @@ bf_status bf_run(const bf_pipeline *pipeline, const void *job, const bf_plan *pl
         }
         st = conclude(&run, st);
     }
+done:
     run.report.elapsed_s = bf_time_now() - run.t_start;
     if (report)
         *report = run.report;

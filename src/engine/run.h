@@ -41,6 +41,7 @@ typedef struct bf__run {
     bf_run_options opt; /* defaults resolved */
     size_t n;
     size_t window;
+    bool worker_rank; /* an MPI rank other than 0: runs units, owns nothing */
 
     /* hand-out state */
     size_t next_hand;
@@ -103,5 +104,10 @@ void bf__run_unit(const bf__run *run, void *state, int worker, size_t unit, bf_r
 bf_status bf__sched_serial(bf__run *run);
 bf_status bf__sched_threads(bf__run *run);
 bf_status bf__sched_processes(bf__run *run);
+bf_status bf__sched_mpi(bf__run *run);
+
+/* This process's MPI rank and the number of ranks (initialising MPI if needed); 0 and 1 when
+ * beamflow was built without MPI. */
+bf_status bf__mpi_role(int *rank, int *size);
 
 #endif

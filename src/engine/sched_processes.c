@@ -2,12 +2,12 @@
  * run. A worker that dies (signal, non-zero exit, broken pipe) is noticed by EOF on its result
  * pipe, reaped, replaced by a new fork, and its unit is run again up to max_retries times.
  *
- * Wire format, worker -> parent, per message: a `wire_header`, then `msglen` bytes of error
- * message, `nphases` wire_phase records, and `bytes` of result. Parent -> worker: the unit index
- * as a uint64_t; EOF means "stop". A message with unit == READY answers worker_start.
+ * Worker -> parent: one wire message per unit (wire.h); parent -> worker: the unit index as a
+ * uint64_t; EOF means "stop". A message with unit == BF__WIRE_READY answers worker_start.
  * Workers ignore SIGINT, so Ctrl-C on the terminal reaches only the parent, which then lets the
  * units in flight finish. Every child is reaped before returning: no zombies. */
 #include "engine/run.h"
+#include "engine/wire.h"
 
 #include "core/error.h"
 
@@ -18,24 +18,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#define WIRE_MAGIC 0x62664d31u /* "bfM1" */
-#define READY UINT64_MAX
-
-typedef struct wire_header {
-    uint32_t magic;
-    int32_t status;
-    uint64_t unit;
-    uint64_t bytes;
-    uint32_t msglen;
-    uint32_t nphases;
-    double t_begin, t_end;
-} wire_header;
-
-typedef struct wire_phase {
-    char name[24];
-    double t_begin, t_end;
-} wire_phase;
 
 typedef struct slot {
     pid_t pid;      /* 0: no process */
@@ -82,19 +64,9 @@ static int read_all(int fd, void *buf, size_t n)
 
 static bf_status send_result(int fd, const bf_result *res, uint64_t unit)
 {
-    size_t msglen = res->status != BF_OK ? strlen(res->message) : 0;
-    wire_header h = {WIRE_MAGIC, res->status, unit, res->status == BF_OK ? res->size : 0,
-                     (uint32_t)msglen, (uint32_t)res->nphases, res->t_begin, res->t_end};
-    wire_phase ph[BF_PHASES_MAX];
-    memset(ph, 0, sizeof ph);
-    for (int i = 0; i < res->nphases; i++) {
-        snprintf(ph[i].name, sizeof ph[i].name, "%s", res->phases[i].name);
-        ph[i].t_begin = res->phases[i].t_begin;
-        ph[i].t_end = res->phases[i].t_end;
-    }
-    if (write_all(fd, &h, sizeof h) || write_all(fd, res->message, msglen) ||
-        write_all(fd, ph, (size_t)res->nphases * sizeof ph[0]) ||
-        write_all(fd, res->data, (size_t)h.bytes))
+    unsigned char prefix[BF__WIRE_PREFIX_MAX];
+    size_t n = bf__wire_pack(res, unit, prefix);
+    if (write_all(fd, prefix, n) || (res->status == BF_OK && write_all(fd, res->data, res->size)))
         return BF_EIO;
     return BF_OK;
 }
@@ -114,7 +86,7 @@ static void child_main(bf__run *run, int index, int cmd_fd, int res_fd)
     res->status = run->pipe->worker_start(run->job, &info, &state);
     snprintf(res->message, sizeof res->message, "%s", bf_last_error());
     res->size = 0;
-    if (send_result(res_fd, res, READY) != BF_OK || res->status != BF_OK)
+    if (send_result(res_fd, res, BF__WIRE_READY) != BF_OK || res->status != BF_OK)
         _exit(3);
     uint64_t unit;
     while (read_all(cmd_fd, &unit, sizeof unit) == 1) {
@@ -194,22 +166,22 @@ static void reap(bf__run *run, slot *s, char *why, size_t n)
 /* Read one message from a worker. 1: handled; 0: the worker is gone. */
 static int receive(bf__run *run, slot *s, int index)
 {
-    wire_header h;
-    if (read_all(s->res_fd, &h, sizeof h) != 1 || h.magic != WIRE_MAGIC ||
-        h.msglen >= BF_RESULT_MESSAGE_MAX || h.nphases > BF_PHASES_MAX)
+    unsigned char prefix[BF__WIRE_PREFIX_MAX];
+    bf__wire_header h;
+    if (read_all(s->res_fd, prefix, sizeof h) != 1)
         return 0;
+    memcpy(&h, prefix, sizeof h);
+    size_t len = bf__wire_prefix_len(&h);
     bf_result *res = bf__run_result_get(run);
     void *data = NULL;
-    wire_phase ph[BF_PHASES_MAX];
-    if (!res || read_all(s->res_fd, res->message, h.msglen) != 1 ||
-        read_all(s->res_fd, ph, h.nphases * sizeof ph[0]) != 1 ||
+    if (!res || len == 0 || read_all(s->res_fd, prefix + sizeof h, len - sizeof h) != 1 ||
+        !bf__wire_unpack(run, prefix, len, index, res, &h) ||
         bf_result_alloc(res, (size_t)h.bytes, &data) != BF_OK ||
         read_all(s->res_fd, data, (size_t)h.bytes) != 1) {
         bf__run_result_put(run, res);
         return 0;
     }
-    res->message[h.msglen] = '\0';
-    if (h.unit == READY) {
+    if (h.unit == BF__WIRE_READY) {
         if (h.status != BF_OK) {
             char msg[BF_RESULT_MESSAGE_MAX + 64];
             snprintf(msg, sizeof msg, "worker %d could not start: %s", index, res->message);
@@ -218,16 +190,6 @@ static int receive(bf__run *run, slot *s, int index)
         s->ready = h.status == BF_OK;
         bf__run_result_put(run, res);
         return 1;
-    }
-    res->unit = (size_t)h.unit;
-    res->worker = index;
-    res->status = (bf_status)h.status;
-    res->t_begin = h.t_begin;
-    res->t_end = h.t_end;
-    res->nphases = (int)h.nphases;
-    for (uint32_t i = 0; i < h.nphases; i++) {
-        ph[i].name[sizeof ph[i].name - 1] = '\0';
-        res->phases[i] = (bf__phase){bf__run_intern(run, ph[i].name), ph[i].t_begin, ph[i].t_end};
     }
     s->busy = false;
     bf__run_complete(run, res);

@@ -13,18 +13,18 @@ help_everywhere() {
 check "every subcommand has --help" help_everywhere
 
 same_everywhere() {
-    "$BF" demo --items 24 --samples 5000 --scheduler serial --progress none -o ref.txt || return 1
+    "$BF" demo engine --items 24 --samples 5000 --scheduler serial --progress none -o ref.txt || return 1
     for args in "--scheduler threads --workers 1" "--scheduler threads --workers 4 --max-batch 5" \
                 "--scheduler processes --workers 3 --max-batch 2" "--scheduler processes --workers 1"; do
         # shellcheck disable=SC2086
-        "$BF" demo --items 24 --samples 5000 $args --progress none -o out.txt || return 1
+        "$BF" demo engine --items 24 --samples 5000 $args --progress none -o out.txt || return 1
         cmp ref.txt out.txt || { echo "differs with $args"; return 1; }
     done
 }
 check "demo output identical on every scheduler and unit size" same_everywhere
 
 progress_json() {
-    "$BF" demo --items 40 --samples 2000 --max-batch 1 --unit-delay 0.01 --progress json -o p.txt 2>progress.jsonl || return 1
+    "$BF" demo engine --items 40 --samples 2000 --max-batch 1 --unit-delay 0.01 --progress json -o p.txt 2>progress.jsonl || return 1
     "$PY" - progress.jsonl <<'PYEOF'
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
@@ -37,15 +37,15 @@ PYEOF
 check "progress JSON lines parse and end at 100%" progress_json
 
 plan_prints() {
-    "$BF" plan demo --items 1000 --chunk-size 64MiB --dot plan.dot >plan.txt || return 1
+    "$BF" plan demo engine --items 1000 --chunk-size 64MiB --dot plan.dot >plan.txt || return 1
     grep -q "shape        (1000, 1000000)" plan.txt && grep -q "chunk shape  (4, 1000000)" plan.txt &&
         grep -q "units        250" plan.txt && grep -q "digraph" plan.dot && [ ! -e beamflow-demo.txt ]
 }
 check "plan prints shape, chunks, units, bytes and writes --dot" plan_prints
 
 kill_and_resume() {
-    "$BF" demo --items 30 --samples 20000 --max-batch 1 --progress none -o whole.txt || return 1
-    "$BF" demo --items 30 --samples 20000 --max-batch 1 --unit-delay 0.05 --progress none \
+    "$BF" demo engine --items 30 --samples 20000 --max-batch 1 --progress none -o whole.txt || return 1
+    "$BF" demo engine --items 30 --samples 20000 --max-batch 1 --unit-delay 0.05 --progress none \
         --workers 2 -o killed.txt &
     local pid=$!
     for _ in $(seq 500); do
@@ -55,14 +55,14 @@ kill_and_resume() {
     kill -9 $pid
     wait $pid && return 1
     [ ! -e killed.txt ] || { echo "output appeared before the run finished"; return 1; }
-    "$BF" demo --items 30 --samples 20000 --max-batch 1 --progress none --resume -o killed.txt \
+    "$BF" demo engine --items 30 --samples 20000 --max-batch 1 --progress none --resume -o killed.txt \
         2>resume.log || return 1
     grep -q "already done" resume.log && cmp whole.txt killed.txt
 }
 check "SIGKILL then --resume gives identical output" kill_and_resume
 
 ctrl_c() {
-    "$BF" demo --items 40 --samples 1000 --max-batch 1 --unit-delay 0.05 --progress none \
+    "$BF" demo engine --items 40 --samples 1000 --max-batch 1 --unit-delay 0.05 --progress none \
         --scheduler processes --workers 2 -o c.txt 2>c.log &
     local pid=$!
     for _ in $(seq 500); do
@@ -72,8 +72,8 @@ ctrl_c() {
     kill -INT $pid
     wait $pid && return 1
     grep -q "canceled" c.log || return 1
-    "$BF" demo --items 40 --samples 1000 --max-batch 1 --progress none --resume -o c.txt || return 1
-    "$BF" demo --items 40 --samples 1000 --progress none -o c2.txt && cmp c.txt c2.txt
+    "$BF" demo engine --items 40 --samples 1000 --max-batch 1 --progress none --resume -o c.txt || return 1
+    "$BF" demo engine --items 40 --samples 1000 --progress none -o c2.txt && cmp c.txt c2.txt
 }
 check "Ctrl-C stops cleanly and --resume finishes" ctrl_c
 
@@ -86,9 +86,9 @@ assert d["threads_us_per_unit"] > 0 and d["processes_us_per_unit"] > 0 and d["un
 check "bench engine ends with a JSON line" bench_json
 
 bad_flags() {
-    ! "$BF" demo --workers 0 2>err.txt && grep -q -- "--workers" err.txt || return 1
-    ! "$BF" demo --chunk-size "12 parsecs" 2>err.txt && grep -q "parsecs" err.txt || return 1
-    ! "$BF" demo --max-batch -3 2>err.txt && grep -q -- "--max-batch" err.txt
+    ! "$BF" demo engine --workers 0 2>err.txt && grep -q -- "--workers" err.txt || return 1
+    ! "$BF" demo engine --chunk-size "12 parsecs" 2>err.txt && grep -q "parsecs" err.txt || return 1
+    ! "$BF" demo engine --max-batch -3 2>err.txt && grep -q -- "--max-batch" err.txt
 }
 check "bad flags name the flag" bad_flags
 
