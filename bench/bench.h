@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 int bf_bench_engine(int argc, char **argv);
+int bf_bench_decode(int argc, char **argv);
 
 /* Median of n values (sorts v in place). */
 double bf_bench_median(double *v, size_t n);

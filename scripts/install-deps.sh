@@ -11,7 +11,7 @@ packages=(
     libopenmpi-dev openmpi-bin
     # tests
     libcmocka-dev python3 python3-numpy python3-h5py python3-pyfai python3-hdf5plugin
-    hdf5-filter-plugin
+    hdf5-filter-plugin bitshuffle
 )
 
 missing=()

@@ -12,6 +12,7 @@ static const struct {
     const char *what;
 } benches[] = {
     {"engine", bf_bench_engine, "engine overhead per unit on each scheduler"},
+    {"decode", bf_bench_decode, "LZ4 / bitshuffle chunk decoding, frames/s per core"},
 };
 #define NBENCHES (sizeof benches / sizeof benches[0])
 

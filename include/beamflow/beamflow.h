@@ -10,5 +10,6 @@
 #include "beamflow/demo.h"
 #include "beamflow/plot.h"
 #include "beamflow/nexus.h"
+#include "beamflow/io.h"
 
 #endif

@@ -49,6 +49,10 @@ bf_status bf_azint_writer_commit(bf_azint_writer *w);
 /** Free the writer; without a commit the temporary file is removed. NULL is a no-op. */
 void bf_azint_writer_destroy(bf_azint_writer *w);
 
+/** Read back I and I_errors of a file this writer made: n floats each (frames x bins x ...),
+ *  which must be exactly the dataset's size; sigma may be NULL. [thread-safe] */
+bf_status bf_azint_read(const char *path, float *I, float *sigma, size_t n);
+
 /** NeXus units and a long name for a pyFAI radial unit ("2th_deg" -> "degrees", "2θ"). */
 bf_status bf_azint_unit_names(const char *radial_unit, const char **units,
                               const char **long_name);

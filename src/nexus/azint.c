@@ -14,6 +14,7 @@
 #include "beamflow/nexus.h"
 
 #include "core/error.h"
+#include "io/io_internal.h"
 #include "nexus/nx.h"
 
 #include <math.h>
@@ -152,7 +153,18 @@ done:
     return st;
 }
 
-bf_status bf_azint_writer_create(const char *path, const bf_azint_info *info, bf_azint_writer **out)
+/* Close everything; false if the file could not be written out completely. */
+static bool close_all(bf_azint_writer *w)
+{
+    herr_t rc = 0;
+    if (w->I >= 0) rc |= H5Dclose(w->I);
+    if (w->sigma >= 0) rc |= H5Dclose(w->sigma);
+    if (w->file >= 0) rc |= H5Fclose(w->file);
+    w->I = w->sigma = w->file = -1;
+    return rc >= 0;
+}
+
+static bf_status create(const char *path, const bf_azint_info *info, bf_azint_writer **out)
 {
     *out = NULL;
     if (!info->radial || info->npt_rad == 0 || info->frames == 0 ||
@@ -166,7 +178,6 @@ bf_status bf_azint_writer_create(const char *path, const bf_azint_info *info, bf
     w->frames = info->frames;
     snprintf(w->path, sizeof w->path, "%s", path);
     bf_file_temp_name(path, w->tmp, sizeof w->tmp);
-    bf__nx_quiet();
     w->file = H5Fcreate(w->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (w->file < 0) {
         bf_status st = bf__error_set(BF_EIO, "%s: cannot create the HDF5 file", w->tmp);
@@ -176,43 +187,48 @@ bf_status bf_azint_writer_create(const char *path, const bf_azint_info *info, bf
     bf_status st = write_layout(w, info);
     if (st) {
         bf__error_prefix(st, "%s: ", path);
-        bf_azint_writer_destroy(w);
+        close_all(w);
+        remove(w->tmp);
+        free(w);
         return st;
     }
     *out = w;
     return BF_OK;
 }
 
+/* Every HDF5 call goes through io's lock, so that a fork never copies it held. */
+bf_status bf_azint_writer_create(const char *path, const bf_azint_info *info, bf_azint_writer **out)
+{
+    bf__h5_lock();
+    bf_status st = create(path, info, out);
+    bf__h5_unlock();
+    return st;
+}
+
 bf_status bf_azint_writer_put(bf_azint_writer *w, size_t first, size_t count, const float *I,
                               const float *sigma)
 {
-    bf__nx_quiet();
+    bf__h5_lock();
     bf_status st = bf__nx_write_rows(w->I, H5T_NATIVE_FLOAT, first, count, I);
     if (st == BF_OK && sigma)
         st = bf__nx_write_rows(w->sigma, H5T_NATIVE_FLOAT, first, count, sigma);
+    bf__h5_unlock();
     if (st)
         return bf__error_prefix(st, "%s: ", w->path);
     w->row += count;
     return BF_OK;
 }
 
-static void close_all(bf_azint_writer *w)
-{
-    if (w->I >= 0) H5Dclose(w->I);
-    if (w->sigma >= 0) H5Dclose(w->sigma);
-    if (w->file >= 0) H5Fclose(w->file);
-    w->I = w->sigma = w->file = -1;
-}
-
 bf_status bf_azint_writer_commit(bf_azint_writer *w)
 {
-    bf__nx_quiet();
     if (w->row < w->frames)
         return bf__error_set(BF_EINVAL, "%s: only %zu of %zu frames were written", w->path,
                              w->row, w->frames);
-    if (H5Fflush(w->file, H5F_SCOPE_GLOBAL) < 0)
-        return bf__error_set(BF_EIO, "%s: cannot flush", w->tmp);
-    close_all(w);
+    bf__h5_lock();
+    bool closed = close_all(w);
+    bf__h5_unlock();
+    if (!closed)
+        return bf__error_set(BF_EIO, "%s: HDF5 could not finish writing the file", w->tmp);
     bf_status st = bf_file_commit(w->tmp, w->path);
     if (st == BF_OK)
         w->tmp[0] = '\0';
@@ -223,8 +239,45 @@ void bf_azint_writer_destroy(bf_azint_writer *w)
 {
     if (!w)
         return;
+    bf__h5_lock();
     close_all(w);
+    bf__h5_unlock();
     if (w->tmp[0])
         remove(w->tmp);
     free(w);
+}
+
+static bf_status read_floats(hid_t file, const char *path, const char *name, float *v, size_t n)
+{
+    hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+    if (d < 0)
+        return bf__error_set(BF_ENOTFOUND, "%s: no dataset %s", path, name);
+    hid_t space = H5Dget_space(d);
+    hssize_t have = H5Sget_simple_extent_npoints(space);
+    H5Sclose(space);
+    bf_status st = BF_OK;
+    if (have < 0 || (size_t)have != n)
+        st = bf__error_set(BF_EINVAL, "%s: %s holds %lld values, expected %zu", path, name,
+                           (long long)have, n);
+    else if (H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
+        st = bf__error_set(BF_EIO, "%s: cannot read %s", path, name);
+    H5Dclose(d);
+    return st;
+}
+
+bf_status bf_azint_read(const char *path, float *I, float *sigma, size_t n)
+{
+    bf__h5_lock();
+    bf_status st;
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) {
+        st = bf__error_set(BF_EIO, "%s: cannot open as HDF5", path);
+    } else {
+        st = read_floats(f, path, "/entry/data/I", I, n);
+        if (st == BF_OK && sigma)
+            st = read_floats(f, path, "/entry/data/I_errors", sigma, n);
+        H5Fclose(f);
+    }
+    bf__h5_unlock();
+    return st;
 }

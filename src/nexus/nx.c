@@ -7,8 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-void bf__nx_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
-
 static bf_status fail(const char *what, const char *name)
 {
     return bf__error_set(BF_EIO, "HDF5: cannot write %s '%s'", what, name);

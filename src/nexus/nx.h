@@ -1,16 +1,13 @@
 /* Library-internal helpers for writing NeXus over HDF5: groups with an NX_class, datasets with
  * units and long names, string and scalar fields, and the @default chain that lets silx and
- * h5py users see the data at once. Every call returns bf_status with the file and object named;
- * HDF5's own error printing is switched off (the library never prints). */
+ * h5py users see the data at once. Every call returns bf_status with the file and object named.
+ * Callers hold io's HDF5 lock (bf__h5_lock), which also silences HDF5's own error printing. */
 #ifndef BF_NEXUS_NX_H
 #define BF_NEXUS_NX_H
 
 #include <hdf5.h>
 
 #include "beamflow/core.h"
-
-/* Silence HDF5's automatic error stack printing for the calling thread. */
-void bf__nx_quiet(void);
 
 /* A group with @NX_class; *out must be closed with H5Gclose. */
 bf_status bf__nx_group(hid_t parent, const char *name, const char *nx_class, hid_t *out);

@@ -181,7 +181,9 @@ bf_status bf_plot_heatmap(const char *path, const float *values, size_t rows, si
     /* sharp pixels when enlarging, averaging when shrinking */
     bool enlarge = (a.right - a.left) >= (double)cols && (a.bottom - a.top) >= (double)rows;
     cairo_pattern_set_filter(cairo_get_source(cr), enlarge ? CAIRO_FILTER_NEAREST : CAIRO_FILTER_GOOD);
-    cairo_paint(cr);
+    cairo_pattern_set_extend(cairo_get_source(cr), CAIRO_EXTEND_PAD); /* no fading edges */
+    cairo_rectangle(cr, 0, 0, (double)cols, (double)rows);
+    cairo_fill(cr);
     cairo_restore(cr);
     cairo_surface_destroy(img);
     bf__plot_axes(cr, &a, opt);

@@ -49,6 +49,12 @@ static void one_dimensional(void **state)
     assert_fails(bf_azint_writer_put(w, 4, 3, I, s), BF_EINVAL, "outside");
     assert_ok(bf_azint_writer_commit(w));
     bf_azint_writer_destroy(w);
+    static float again[FRAMES * NPT], again_s[FRAMES * NPT];
+    assert_ok(bf_azint_read(path, again, again_s, FRAMES * NPT));
+    assert_memory_equal(again, I, sizeof again);
+    assert_memory_equal(again_s, s, sizeof again_s);
+    assert_fails(bf_azint_read(path, again, NULL, 7), BF_EINVAL, "expected 7");
+    assert_fails(bf_azint_read("/nonexistent.h5", again, NULL, 7), BF_EIO, "cannot open");
 
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     assert_true(f >= 0);

@@ -1,0 +1,284 @@
+/* Frame sources: every frame of a list of inputs (files, file.h5::/path addresses, shell globs,
+ * directories), in a stable order: the expanded file list is sorted by name and de-duplicated.
+ *
+ * Directory walks follow the ESRF layout sample/dataset/scanNNNN/ *.h5: where a directory holds
+ * scanNNNN sub-directories, its own files (the Bliss dataset file, which links to the same frames)
+ * are skipped. Dectris data files (PREFIX_data_NNNNNN.h5) are skipped when PREFIX_master.h5 is in
+ * the list, since the master file reaches them through its external links. Every file stays
+ * open for the source's life (one HDF5 handle and one descriptor each; a listing of thousands
+ * of files needs `ulimit -n` to match); bf_frame_source_open gives a private handle instead. */
+#include "io/io_internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "core/error.h"
+
+#define MAX_DEPTH 12
+
+struct bf_frame_source {
+    size_t n;
+    char **paths;
+    bf_h5frames **frames; /* open for the source's life */
+    char *dataset;   /* as given, or NULL */
+    size_t *first;   /* n + 1 entries: first[n] is the total */
+    bf_frames_info info;
+};
+
+typedef struct strvec {
+    char **v;
+    size_t n, cap;
+} strvec;
+
+static bf_status push(strvec *s, const char *str)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 32;
+        char **v = realloc(s->v, cap * sizeof *v);
+        if (!v)
+            return bf__error_set(BF_ENOMEM, "file list of %zu names", s->n);
+        s->v = v;
+        s->cap = cap;
+    }
+    if (!(s->v[s->n] = strdup(str)))
+        return bf__error_set(BF_ENOMEM, "file list of %zu names", s->n);
+    s->n++;
+    return BF_OK;
+}
+
+static void strvec_free(strvec *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->v[i]);
+    free(s->v);
+}
+
+static int h5_name(const char *name)
+{
+    size_t n = strlen(name);
+    return (n > 3 && strcasecmp(name + n - 3, ".h5") == 0) ||
+           (n > 4 && strcasecmp(name + n - 4, ".nxs") == 0) ||
+           (n > 5 && strcasecmp(name + n - 5, ".hdf5") == 0);
+}
+
+static int scan_dir_name(const char *name)
+{
+    if (strncmp(name, "scan", 4) != 0 || !name[4])
+        return 0;
+    for (const char *p = name + 4; *p; p++)
+        if (*p < '0' || *p > '9')
+            return 0;
+    return 1;
+}
+
+static bf_status walk(const char *dir, int depth, strvec *out)
+{
+    if (depth > MAX_DEPTH)
+        return BF_OK;
+    DIR *d = opendir(dir);
+    if (!d)
+        return bf__error_errno(BF_EIO, errno, "%s", dir);
+    strvec files = {0}, dirs = {0};
+    int has_scans = 0;
+    bf_status st = BF_OK;
+    struct dirent *e;
+    char path[4096];
+    while (st == BF_OK && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat sb;
+        if (lstat(path, &sb) != 0)
+            continue;
+        if (S_ISDIR(sb.st_mode)) {
+            has_scans |= scan_dir_name(e->d_name);
+            st = push(&dirs, path);
+        } else if ((S_ISREG(sb.st_mode) || S_ISLNK(sb.st_mode)) && h5_name(e->d_name)) {
+            st = push(&files, path);
+        }
+    }
+    closedir(d);
+    for (size_t i = 0; st == BF_OK && !has_scans && i < files.n; i++)
+        st = push(out, files.v[i]);
+    for (size_t i = 0; st == BF_OK && i < dirs.n; i++)
+        st = walk(dirs.v[i], depth + 1, out);
+    strvec_free(&files);
+    strvec_free(&dirs);
+    return st;
+}
+
+static bf_status expand(const char *input, strvec *out)
+{
+    struct stat sb;
+    if (strstr(input, "::"))
+        return push(out, input);
+    if (strpbrk(input, "*?[")) {
+        glob_t g;
+        int rc = glob(input, 0, NULL, &g);
+        if (rc == GLOB_NOMATCH)
+            return bf__error_set(BF_ENOTFOUND, "%s: no file matches", input);
+        if (rc != 0)
+            return bf__error_set(BF_EIO, "%s: glob failed", input);
+        bf_status st = BF_OK;
+        for (size_t i = 0; st == BF_OK && i < g.gl_pathc; i++)
+            st = stat(g.gl_pathv[i], &sb) == 0 && S_ISDIR(sb.st_mode)
+                     ? walk(g.gl_pathv[i], 0, out)
+                     : push(out, g.gl_pathv[i]);
+        globfree(&g);
+        return st;
+    }
+    if (stat(input, &sb) != 0)
+        return bf__error_errno(BF_ENOTFOUND, errno, "%s", input);
+    if (S_ISDIR(sb.st_mode)) {
+        size_t before = out->n;
+        bf_status st = walk(input, 0, out);
+        if (st == BF_OK && out->n == before)
+            return bf__error_set(BF_ENOTFOUND, "%s: no .h5/.nxs/.hdf5 file in this directory",
+                                 input);
+        return st;
+    }
+    return push(out, input);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Is path PREFIX_data_NNNNNN.h5 with PREFIX_master.h5 in the (sorted) list? */
+static int dectris_data_of_listed_master(const strvec *s, const char *path)
+{
+    const char *p = strstr(path, "_data_");
+    if (!p || strlen(p) < 12)
+        return 0;
+    char master[4096];
+    snprintf(master, sizeof master, "%.*s_master.h5", (int)(p - path), path);
+    const char *key = master;
+    return bsearch(&key, s->v, s->n, sizeof *s->v, cmp_str) != NULL;
+}
+
+void bf_frame_source_destroy(bf_frame_source *src)
+{
+    if (!src)
+        return;
+    for (size_t i = 0; i < src->n; i++) {
+        bf_h5frames_destroy(src->frames ? src->frames[i] : NULL);
+        free(src->paths[i]);
+    }
+    free(src->paths);
+    free(src->frames);
+    free(src->dataset);
+    free(src->first);
+    free(src);
+}
+
+static bf_status open_all(bf_frame_source *src, const strvec *files, const char *dataset)
+{
+    const char *name0 = NULL;
+    for (size_t i = 0; i < files->n; i++) {
+        if (i > 0 && strcmp(files->v[i], files->v[i - 1]) == 0)
+            continue;
+        if (dectris_data_of_listed_master(files, files->v[i]))
+            continue;
+        size_t k = src->n;
+        if (!(src->paths[k] = strdup(files->v[i])))
+            return bf__error_set(BF_ENOMEM, "%s", files->v[i]);
+        src->n++;
+        bf_status st = bf_h5frames_create(files->v[i], dataset, &src->frames[k]);
+        if (st != BF_OK)
+            return st;
+        const bf_h5frames *f = src->frames[k];
+        bf_frames_info in;
+        bf_h5frames_info(f, &in);
+        if (k == 0) {
+            src->info = in;
+            src->info.nframes = 0;
+            name0 = files->v[i];
+        } else if (in.dtype != src->info.dtype || in.height != src->info.height ||
+                   in.width != src->info.width) {
+            st = bf__error_set(BF_EFORMAT, "%s: %s frames of %zu x %zu, but %s has %s frames "
+                               "of %zu x %zu", bf_h5frames_name(f), bf_io_dtype_name(in.dtype),
+                               in.height, in.width, name0, bf_io_dtype_name(src->info.dtype),
+                               src->info.height, src->info.width);
+        }
+        if (st != BF_OK)
+            return st;
+        src->first[k] = src->info.nframes;
+        src->info.nframes += in.nframes;
+    }
+    src->first[src->n] = src->info.nframes;
+    return BF_OK;
+}
+
+bf_status bf_frame_source_create(const char *const *inputs, size_t ninputs, const char *dataset,
+                                 bf_frame_source **out)
+{
+    strvec files = {0};
+    bf_frame_source *src = NULL;
+    bf_status st = BF_OK;
+    *out = NULL;
+    if (ninputs == 0)
+        return bf__error_set(BF_EINVAL, "no input files given");
+    for (size_t i = 0; st == BF_OK && i < ninputs; i++)
+        st = expand(inputs[i], &files);
+    if (st != BF_OK)
+        goto done;
+    qsort(files.v, files.n, sizeof *files.v, cmp_str);
+    if (!(src = calloc(1, sizeof *src)) || !(src->paths = calloc(files.n, sizeof *src->paths)) ||
+        !(src->frames = calloc(files.n, sizeof *src->frames)) ||
+        !(src->first = calloc(files.n + 1, sizeof *src->first)) ||
+        (dataset && !(src->dataset = strdup(dataset)))) {
+        st = bf__error_set(BF_ENOMEM, "frame source of %zu files", files.n);
+        goto done;
+    }
+    if ((st = open_all(src, &files, dataset)) != BF_OK)
+        goto done;
+    src->info.nparts = src->n;
+    *out = src;
+    src = NULL;
+done:
+    bf_frame_source_destroy(src);
+    strvec_free(&files);
+    return st;
+}
+
+size_t bf_frame_source_nfiles(const bf_frame_source *src) { return src->n; }
+size_t bf_frame_source_nframes(const bf_frame_source *src) { return src->info.nframes; }
+void bf_frame_source_info(const bf_frame_source *src, bf_frames_info *out) { *out = src->info; }
+const char *bf_frame_source_path(const bf_frame_source *src, size_t i) { return src->paths[i]; }
+size_t bf_frame_source_first(const bf_frame_source *src, size_t i) { return src->first[i]; }
+const bf_h5frames *bf_frame_source_frames(const bf_frame_source *src, size_t i)
+{
+    return src->frames[i];
+}
+size_t bf_frame_source_count(const bf_frame_source *src, size_t i)
+{
+    return src->first[i + 1] - src->first[i];
+}
+
+bf_status bf_frame_source_open(const bf_frame_source *src, size_t i, bf_h5frames **out)
+{
+    *out = NULL;
+    if (i >= src->n)
+        return bf__error_set(BF_EINVAL, "file %zu requested, the source has %zu", i, src->n);
+    bf_status st = bf_h5frames_create(src->paths[i], src->dataset, out);
+    if (st != BF_OK)
+        return st;
+    bf_frames_info in;
+    bf_h5frames_info(*out, &in);
+    if (in.nframes != bf_frame_source_count(src, i) || in.dtype != src->info.dtype ||
+        in.height != src->info.height || in.width != src->info.width) {
+        bf_h5frames_destroy(*out);
+        *out = NULL;
+        return bf__error_set(BF_EFORMAT, "%s: changed since the source was listed (%zu %s frames "
+                             "of %zu x %zu now)", src->paths[i], in.nframes,
+                             bf_io_dtype_name(in.dtype), in.height, in.width);
+    }
+    return BF_OK;
+}
