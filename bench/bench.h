@@ -7,6 +7,9 @@
 
 int bf_bench_engine(int argc, char **argv);
 int bf_bench_decode(int argc, char **argv);
+int bf_bench_integrate(int argc, char **argv);
+int bf_bench_pipeline(int argc, char **argv);
+int bf_bench_hrtem(int argc, char **argv);
 
 /* Median of n values (sorts v in place). */
 double bf_bench_median(double *v, size_t n);

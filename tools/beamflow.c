@@ -6,7 +6,8 @@
 #include <string.h>
 
 static const bf_cli_command *const commands[] = {
-    &bf_cmd_demo, &bf_cmd_plan, &bf_cmd_config, &bf_cmd_bench,
+    &bf_cmd_demo,      &bf_cmd_integrate, &bf_cmd_simulate, &bf_cmd_potential,
+    &bf_cmd_plan,      &bf_cmd_config,    &bf_cmd_bench,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -12,7 +12,10 @@ static const struct {
     const char *what;
 } benches[] = {
     {"engine", bf_bench_engine, "engine overhead per unit on each scheduler"},
+    {"integrate", bf_bench_integrate, "one-frame integration vs pyFAI, 1 and 2 cores"},
     {"decode", bf_bench_decode, "LZ4 / bitshuffle chunk decoding, frames/s per core"},
+    {"pipeline", bf_bench_pipeline, "HDF5 files to curves vs h5py + pyFAI, 1 and 2 workers"},
+    {"hrtem", bf_bench_hrtem, "HRTEM multislice vs abTEM, 1 and 2 workers"},
 };
 #define NBENCHES (sizeof benches / sizeof benches[0])
 

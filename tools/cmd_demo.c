@@ -150,17 +150,28 @@ static int demo_main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "engine") == 0)
         return demo_engine(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "integrate") == 0)
+        return bf_cli_demo_integrate(argc - 1, argv + 1);
     if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-        printf("usage: beamflow demo [engine] [options]\n\n"
-               "  engine      Monte Carlo pi through the engine (beamflow demo engine --help)\n\n"
+        printf("usage: beamflow demo [engine|integrate] [options]\n\n"
+               "  engine      Monte Carlo pi through the engine (beamflow demo engine --help)\n"
+               "  integrate   a synthetic Pilatus CdTe 2M scan, integrated and drawn\n"
+               "              (beamflow demo integrate --help)\n\n"
                "Without a name, every demo runs with the options given (configuration flags).\n");
         return 0;
     }
     if (argc > 1 && argv[1][0] != '-') {
-        fprintf(stderr, "beamflow: demo: unknown demo '%s' (engine)\n", argv[1]);
+        fprintf(stderr, "beamflow: demo: unknown demo '%s' (engine, integrate)\n", argv[1]);
         return 2;
     }
-    return demo_engine(argc, argv);
+    printf("== demo engine ==\n");
+    fflush(stdout);
+    int rc = demo_engine(argc, argv);
+    if (rc || bf_cli_plan_only)
+        return rc;
+    printf("== demo integrate ==\n");
+    fflush(stdout);
+    return bf_cli_demo_integrate(argc, argv);
 }
 
 const bf_cli_command bf_cmd_demo = {"demo", "run a built-in job that needs no data",

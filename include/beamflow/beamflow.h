@@ -10,6 +10,9 @@
 #include "beamflow/demo.h"
 #include "beamflow/plot.h"
 #include "beamflow/nexus.h"
+#include "beamflow/ai.h"
+#include "beamflow/integrate.h"
 #include "beamflow/io.h"
+#include "beamflow/ms.h"
 
 #endif

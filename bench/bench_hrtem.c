@@ -1,0 +1,52 @@
+/* beamflow bench hrtem: the seed's HRTEM case (Au bulk cubic 5x5x2, gpts 512, 2 Å slices,
+ * 200 keV, 4 frozen-phonon configurations, mean intensity) on 1 and 2 workers, one 512² FFT,
+ * the FFT share of the run, and the finite-projection potential per slice. abTEM 1.0.9 is not a
+ * Debian package, so its figures come from ../shared/refs/abtem/timings.md, measured on this kind
+ * of machine (0.174 s, 0.107 s on 2 workers, 301 ms per finite slice); compare medians. */
+#include "bench.h"
+
+#include "beamflow/ms.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ABTEM_1W_S 0.174
+#define ABTEM_2W_S 0.107
+#define ABTEM_FINITE_MS 301.0
+
+int bf_bench_hrtem(int argc, char **argv)
+{
+    int repeats = 5;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--repeats") == 0 && i + 1 < argc) {
+            repeats = atoi(argv[++i]);
+        } else {
+            printf("usage: beamflow bench hrtem [--repeats N]\n\n"
+                   "Au 5x5x2, 512², 2 Å slices, 200 keV, 4 frozen phonons: seconds on 1 and 2\n"
+                   "workers against abTEM 1.0.9's timings on this kind of machine.\n");
+            return strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0 ? 0 : 2;
+        }
+    }
+    bf_ms_bench_report r;
+    if (bf_ms_bench_hrtem(repeats, &r) != BF_OK) {
+        fprintf(stderr, "bench hrtem: %s\n", bf_last_error());
+        return 1;
+    }
+    printf("HRTEM Au 5x5x2, 512², 4 frozen phonons (abTEM 1.0.9 from refs/abtem/timings.md)\n");
+    printf("  %-26s %10s %10s %8s\n", "", "beamflow", "abTEM", "speed-up");
+    printf("  %-26s %10.3f %10.3f %8.2f\n", "1 worker (s)", r.threads_1_s, ABTEM_1W_S,
+           ABTEM_1W_S / r.threads_1_s);
+    printf("  %-26s %10.3f %10.3f %8.2f\n", "2 workers (s)", r.threads_2_s, ABTEM_2W_S,
+           ABTEM_2W_S / r.threads_2_s);
+    printf("  %-26s %10.1f %10.1f %8.2f\n", "finite potential (ms/slice)", r.finite_ms_per_slice,
+           ABTEM_FINITE_MS, ABTEM_FINITE_MS / r.finite_ms_per_slice);
+    printf("  one 512² FFT: %.2f ms; FFT share of the run: %.0f%%; mean intensity %.6f\n",
+           r.fft_512_ms, 100 * r.fft_share, r.mean_intensity);
+    printf("{\"threads_1_s\": %.4f, \"threads_2_s\": %.4f, \"fft_512_ms\": %.3f, \"fft_share\": "
+           "%.3f, \"finite_ms_per_slice\": %.2f, \"abtem_1_s\": %.3f, \"speedup_1\": %.2f, "
+           "\"mean_intensity\": %.6f}\n",
+           r.threads_1_s, r.threads_2_s, r.fft_512_ms, r.fft_share, r.finite_ms_per_slice,
+           ABTEM_1W_S, ABTEM_1W_S / r.threads_1_s, r.mean_intensity);
+    return 0;
+}

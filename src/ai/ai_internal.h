@@ -1,0 +1,144 @@
+/* Internals of the ai module shared between its files (never installed). The detector and
+ * geometry structs, the per-pixel geometry arrays, the matrix builder and the integrator. */
+#ifndef BF_AI_INTERNAL_H
+#define BF_AI_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "beamflow/ai.h"
+
+/* No fused multiply-add anywhere in this module: pyFAI's float32 positions and our scalar and
+ * AVX2 kernels must round the same way on every compiler and -march (GCC's -std=c11 already
+ * means -ffp-contract=off; clang contracts unless told). */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+
+struct bf_detector {
+    char name[48];      /* pyFAI class name */
+    size_t rows, cols;
+    double pixel1, pixel2;
+    int family;         /* detector.c's enum family */
+    int mod_rows, mod_cols, gap_rows, gap_cols;
+    double def_pixel1, def_pixel2; /* catalogue defaults, to write Detector_config */
+    size_t def_rows, def_cols;
+    uint8_t *mask;      /* rows*cols, 1 = masked, or NULL */
+};
+
+struct bf_geometry {
+    bf_detector *det;   /* owned */
+    bf_geometry_params p;
+};
+
+/* Internal radial spaces (pyFAI's "internal representation"): 2theta [rad], q [nm^-1], r [m]. */
+typedef enum bf__space { BF__SPACE_2TH = 0, BF__SPACE_Q, BF__SPACE_R } bf__space;
+
+/* Parallel for over rows [0, n) in pieces aligned to align rows (parallel.c). */
+typedef void (*bf__rows_fn)(void *ctx, size_t r0, size_t r1, int tid);
+void bf__parallel_rows(size_t n, size_t align, int nthreads, bf__rows_fn fn, void *ctx);
+/* Threads for a build: requested if > 0, else the online CPUs (at most 8). */
+int bf__build_threads(int requested);
+
+/* Space and scale (output = internal * scale) of a radial unit. */
+bf_status bf__unit_space(bf_ai_unit unit, bf__space *space, double *scale);
+
+/* Shortest decimal that reads back as x, like Python's repr ("0.3", "1.5e-11", "0.0"). */
+void bf__format_repr(double x, char *buf, size_t buflen);
+
+/* Per-pixel values at the pixel centres, as pyFAI (float32 positions in the detector plane).
+ * Any output may be NULL. rad: radial in the internal space; chi [rad]; omega: cos^3(alpha)
+ * (solid angle relative to the PONI); cos2tth: cos(2theta); cos2chi_off: cos(2(chi+offset)). */
+typedef struct bf__centre_arrays {
+    double *rad, *chi, *omega, *cos2tth, *cos2chi;
+    double chi_offset; /* [rad] polarization axis offset for cos2chi */
+    int nthreads;      /* threads to compute with (results do not depend on it) */
+    /* norm (optional): pyFAI's static normalisation in float32, nf * flat * P * omega, with
+     * P = 0.5 (1 + cos^2 2th - pol_factor cos(2 (chi + chi_offset)) (1 - cos^2 2th)) */
+    float *norm;
+    float nf;
+    const float *flat; /* or NULL */
+    int has_pol, solid;
+    double pol_factor;
+} bf__centre_arrays;
+bf_status bf__geometry_centre_arrays(const bf_geometry *geo, bf__space space,
+                                     const bf__centre_arrays *out);
+
+/* pyFAI's corner grid: (rows+1)*(cols+1) points at pixel corners (float64 positions), radial in
+ * the internal space and chi [rad], both rounded to float32 as pyFAI stores them. Either output
+ * may be NULL. */
+bf_status bf__geometry_corner_grid(const bf_geometry *geo, bf__space space, float *rad,
+                                   float *chi, int nthreads);
+
+/* Check the geometry can be integrated (finite parameters, dist > 0, beam not parallel to the
+ * detector, wavelength for q). */
+bf_status bf__geometry_check(const bf_geometry *geo, bf__space space);
+
+/* A pixel-to-bin matrix in the two layouts the kernels use.
+ * CSR (bins x pixels), tiled: the detector is cut into tiles of BF__TILE_ROWS x BF__TILE_COLS
+ * pixels (larger for very many bins, see csr_build.c) and the bins into chunks of
+ * BF__CHUNK_BINS; a row of the matrix is a segment = the entries of one bin inside one tile,
+ * rows are ordered by (chunk, tile, bin), so the kernel
+ * gathers from one cache-resident tile of the frame at a time and accumulates one chunk of bins
+ * at a time in a small stack buffer. row_bin gives the bin of each row.
+ * Pixel-major (histogram): one row per pixel, col = bin, row_bin = NULL. */
+/* 8 x 256 int32 (8 KiB) measured best on a Pilatus 2M, bbox and no split alike */
+#define BF__TILE_ROWS 8
+#define BF__TILE_COLS 256
+#define BF__CHUNK_BINS 512
+typedef struct bf__matrix {
+    size_t nrows;       /* segments (CSR) or pixels (pixel-major) */
+    size_t nnz;
+    int64_t *row_ptr;   /* nrows+1 */
+    int32_t *col;       /* nnz: pixel index (ascending within a row) or bin */
+    float *coef;        /* nnz */
+    int32_t *row_bin;   /* CSR: bin of each row; NULL for pixel-major */
+    size_t nchunks;     /* CSR: chunks of BF__CHUNK_BINS bins */
+    size_t *chunk_row;  /* CSR: nchunks+1, first row of each chunk */
+} bf__matrix;
+
+void bf__matrix_free(bf__matrix *m);
+
+/* What csr_build.c needs to know to split pixels into bins. */
+typedef struct bf__split_input {
+    size_t rows, cols, npt;
+    bf_split split;
+    const double *centre;   /* rows*cols radial centres (internal space) */
+    const double *delta;    /* rows*cols bbox half-widths (bbox), else NULL */
+    const float *crad;      /* corner grid radial (full), else NULL */
+    const float *cchi;      /* corner grid chi (full), else NULL */
+    const uint8_t *use;     /* rows*cols: 1 = pixel goes into the matrix */
+    double pos0_min, delta_bin;
+    int nthreads;
+    /* 2D (npt_azim > 0): chi centres, bbox half-widths, grid; bin = ia * npt + ir */
+    size_t npt_azim;
+    const double *chi, *dchi;
+    double pos1_min, delta1;
+} bf__split_input;
+
+/* Build the bins x pixels matrix (CSR, rows = bins) or, with transpose, the pixels x bins
+ * matrix (pixel-major, for the histogram algorithm). */
+bf_status bf__matrix_build(const bf__split_input *in, int transpose, bf__matrix *out);
+
+struct bf_integrator {
+    size_t rows, cols, npix, npt;
+    size_t npt_azim;    /* 0 for 1D */
+    size_t nbins;       /* npt * max(1, npt_azim) */
+    double *azimuthal;  /* npt_azim centres [deg], 2D only */
+    double pos1_min, delta1; /* 2D azimuthal grid [rad] */
+    bf_split split;
+    bf_algorithm algo;
+    bf_error_model em;
+    bf_ai_unit unit;
+    int has_dummy;
+    double dummy, delta_dummy, empty;
+    double *radial;     /* npt bin centres, in unit */
+    double pos0_min, delta_bin; /* internal space */
+    bf__matrix m;       /* CSR (bins x pixels) or pixel-major (pixels x bins) for histogram */
+    float *norm;        /* npix: normalization_factor * flat * polarization * solid angle */
+    double *bin_norm;   /* npt: sum of c * norm over the matrix (all pixels valid) */
+    double *bin_count;  /* npt: sum of c */
+    int simd;           /* 1: use the AVX2 kernels (CPU checked at create; same bits as scalar) */
+};
+
+#endif

@@ -1,0 +1,448 @@
+/* The integrate pipeline (include/beamflow/integrate.h): job -> checked inputs -> plan of frame
+ * ranges -> workers that each own one integrator -> a sink writing one NXazint1d file per input
+ * file, in unit order, committed whole when its last frame arrives.
+ *
+ * Invariants: units never span two files (unit->key is the file index); a file's output exists
+ * only once all its frames are written; workers read only through bf_h5frames (no HDF5 call on
+ * the fast path) and allocate only when they start or meet a new file. */
+#include "beamflow/integrate.h"
+
+#include "beamflow/io.h"
+#include "beamflow/nexus.h"
+#include "core/error.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct bf_integration {
+    bf_integrate_job job;
+    bf_frame_source *src;
+    bf_frames_info info;
+    bf_dtype dtype;
+    bf_geometry *geo;
+    char *poni_text;
+    uint8_t *mask;   /* rows*cols or NULL: the detector's own */
+    float *dark, *flat;
+    size_t nfiles, npt;
+    char **outputs;
+    char journal[4200];
+    bf_pipeline pipeline;
+    /* sink */
+    bf_azint_writer **writers;
+    size_t *written;
+    double *radial;
+};
+
+typedef struct worker {
+    const bf_integration *ig;
+    bf_integrator *integ;
+    int threads;
+    size_t batch;         /* frames per read + integrate pass */
+    void *frames;         /* batch * frame_bytes */
+    bf_frame *fr;
+    bf_curve *curves;
+} worker;
+
+static bf_status map_dtype(bf_io_dtype in, const char *name, bf_dtype *out)
+{
+    switch (in) {
+    case BF_IO_I32: *out = BF_DTYPE_I32; return BF_OK;
+    case BF_IO_U32: *out = BF_DTYPE_U32; return BF_OK;
+    case BF_IO_U16: *out = BF_DTYPE_U16; return BF_OK;
+    case BF_IO_F32: *out = BF_DTYPE_F32; return BF_OK;
+    case BF_IO_F64: *out = BF_DTYPE_F64; return BF_OK;
+    default: break;
+    }
+    return bf__error_set(BF_EUNSUPPORTED, "%s: frames of %s cannot be integrated yet (int32, "
+                                          "uint32, uint16, float32, float64 can)",
+                         name, bf_io_dtype_name(in));
+}
+
+/* A correction image (mask, dark, flat) of exactly the detector's shape, as float32. */
+static bf_status load_image(const char *path, const char *what, size_t rows, size_t cols,
+                            float **out)
+{
+    bf_image *img = NULL;
+    bf_status st = bf_image_read(path, &img);
+    if (st)
+        return bf__error_prefix(st, "%s: ", what);
+    if (bf_image_height(img) != rows || bf_image_width(img) != cols) {
+        st = bf__error_set(BF_EINVAL, "%s %s is %zu x %zu pixels, the detector %zu x %zu", what,
+                           path, bf_image_height(img), bf_image_width(img), rows, cols);
+    } else if (!(*out = malloc(rows * cols * sizeof **out))) {
+        st = bf__error_set(BF_ENOMEM, "out of memory for the %s", what);
+    } else {
+        st = bf_image_to_f32(img, *out, rows * cols);
+    }
+    bf_image_destroy(img);
+    return st;
+}
+
+static bf_status read_text(const char *path, char **out)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return bf__error_errno(BF_EIO, errno, "%s: cannot read", path);
+    char *buf = calloc(1, 1 << 16);
+    size_t n = buf ? fread(buf, 1, (1 << 16) - 1, f) : 0;
+    (void)n;
+    fclose(f);
+    if (!buf)
+        return bf__error_set(BF_ENOMEM, "out of memory");
+    *out = buf;
+    return BF_OK;
+}
+
+static bool is_directory(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* "<folder>/<stem>_azint.h5" for input file i, or job->output itself for a single file. */
+static bf_status name_outputs(bf_integration *ig)
+{
+    const char *out = ig->job.output;
+    size_t len = out ? strlen(out) : 0;
+    bool folder = !out || ig->nfiles > 1 || is_directory(out) || (len && out[len - 1] == '/');
+    if (folder && out && !is_directory(out) && mkdir(out, 0777) != 0)
+        return bf__error_errno(BF_EIO, errno, "-o %s: cannot create the output folder", out);
+    ig->outputs = calloc(ig->nfiles, sizeof *ig->outputs);
+    if (!ig->outputs)
+        return bf__error_set(BF_ENOMEM, "out of memory");
+    for (size_t i = 0; i < ig->nfiles; i++) {
+        char buf[4200], base[4096];
+        if (!folder) {
+            snprintf(buf, sizeof buf, "%s", out);
+        } else {
+            snprintf(base, sizeof base, "%s", bf_frame_source_path(ig->src, i));
+            char *stem = basename(base);
+            char *dot = strrchr(stem, '.');
+            if (dot && dot != stem)
+                *dot = '\0';
+            snprintf(buf, sizeof buf, "%s/%s_azint.h5", out ? out : ".", stem);
+        }
+        if (!(ig->outputs[i] = strdup(buf)))
+            return bf__error_set(BF_ENOMEM, "out of memory");
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(ig->outputs[k], buf) == 0)
+                return bf__error_set(BF_EINVAL, "inputs %s and %s would both write %s; give -o a "
+                                                "folder per scan", bf_frame_source_path(ig->src, k),
+                                     bf_frame_source_path(ig->src, i), buf);
+    }
+    if (folder)
+        snprintf(ig->journal, sizeof ig->journal, "%s/beamflow-integrate.journal", out ? out : ".");
+    else
+        snprintf(ig->journal, sizeof ig->journal, "%s.journal", out);
+    return BF_OK;
+}
+
+static bf_status load_corrections(bf_integration *ig, size_t rows, size_t cols)
+{
+    bf_status st = BF_OK;
+    float *m = NULL;
+    if (ig->job.mask_file) {
+        if ((st = load_image(ig->job.mask_file, "mask", rows, cols, &m)))
+            return st;
+        /* pyFAI: the detector's mask and the user's are combined */
+        const uint8_t *det = bf_detector_mask(bf_geometry_detector(ig->geo));
+        ig->mask = malloc(rows * cols);
+        if (!ig->mask) {
+            free(m);
+            return bf__error_set(BF_ENOMEM, "out of memory for the mask");
+        }
+        for (size_t i = 0; i < rows * cols; i++)
+            ig->mask[i] = m[i] != 0 || (det && det[i]);
+        free(m);
+    }
+    if (ig->job.dark_file && (st = load_image(ig->job.dark_file, "dark", rows, cols, &ig->dark)))
+        return st;
+    if (ig->job.flat_file && (st = load_image(ig->job.flat_file, "flat", rows, cols, &ig->flat)))
+        return st;
+    return BF_OK;
+}
+
+static const bf_pipeline integrate_pipeline;
+
+bf_status bf_integration_create(const bf_integrate_job *job, bf_integration **out)
+{
+    *out = NULL;
+    if (!job->poni)
+        return bf__error_set(BF_EINVAL, "a geometry is needed: -p/--poni FILE");
+    if (job->ninputs == 0)
+        return bf__error_set(BF_EINVAL, "no input files");
+    if (job->options.npt <= 0)
+        return bf__error_set(BF_EINVAL, "npt must be positive, got %d", job->options.npt);
+    bf_integration *ig = calloc(1, sizeof *ig);
+    if (!ig)
+        return bf__error_set(BF_ENOMEM, "out of memory");
+    ig->job = *job;
+    ig->pipeline = integrate_pipeline;
+    bf_status st;
+    if ((st = bf_geometry_read_poni(job->poni, &ig->geo)) || (st = read_text(job->poni, &ig->poni_text)) ||
+        (st = bf_frame_source_create(job->inputs, job->ninputs, job->dataset, &ig->src)))
+        goto done;
+    bf_frame_source_info(ig->src, &ig->info);
+    ig->nfiles = bf_frame_source_nfiles(ig->src);
+    const bf_detector *det = bf_geometry_detector(ig->geo);
+    size_t rows = bf_detector_rows(det), cols = bf_detector_cols(det);
+    const char *first = bf_h5frames_name(bf_frame_source_frames(ig->src, 0));
+    if (ig->info.height != rows || ig->info.width != cols) {
+        st = bf__error_set(BF_EINVAL, "%s: frames are %zu x %zu pixels but the detector of %s (%s) "
+                                      "is %zu x %zu", first, ig->info.height, ig->info.width,
+                           job->poni, bf_detector_name(det), rows, cols);
+        goto done;
+    }
+    if ((st = map_dtype(ig->info.dtype, first, &ig->dtype)) || (st = load_corrections(ig, rows, cols)) ||
+        (st = name_outputs(ig)))
+        goto done;
+    /* one integrator now: its errors (ranges, units without a wavelength) surface before work,
+     * and its bin centres name the output's axis */
+    bf_integrator *probe = NULL;
+    bf_integrator_options o = job->options;
+    o.mask = ig->mask;
+    o.flat = ig->flat;
+    if ((st = bf_integrator_create(ig->geo, &o, &probe)))
+        goto done;
+    ig->npt = bf_integrator_npt(probe);
+    ig->radial = malloc(ig->npt * sizeof *ig->radial);
+    if (ig->radial)
+        memcpy(ig->radial, bf_integrator_radial(probe), ig->npt * sizeof *ig->radial);
+    bf_integrator_destroy(probe);
+    ig->writers = calloc(ig->nfiles, sizeof *ig->writers);
+    ig->written = calloc(ig->nfiles, sizeof *ig->written);
+    if (!ig->radial || !ig->writers || !ig->written) {
+        st = bf__error_set(BF_ENOMEM, "out of memory");
+        goto done;
+    }
+    if (job->frames_per_unit) /* a file's units replay into its writer on --resume */
+        ig->pipeline.flags |= BF_PIPELINE_REDUCES;
+    *out = ig;
+    ig = NULL;
+done:
+    bf_integration_destroy(ig);
+    return st;
+}
+
+void bf_integration_destroy(bf_integration *ig)
+{
+    if (!ig)
+        return;
+    for (size_t i = 0; ig->writers && i < ig->nfiles; i++)
+        bf_azint_writer_destroy(ig->writers[i]); /* uncommitted: its temporary file goes */
+    for (size_t i = 0; ig->outputs && i < ig->nfiles; i++)
+        free(ig->outputs[i]);
+    free(ig->outputs);
+    free(ig->writers);
+    free(ig->written);
+    free(ig->radial);
+    free(ig->mask);
+    free(ig->dark);
+    free(ig->flat);
+    free(ig->poni_text);
+    bf_frame_source_destroy(ig->src);
+    bf_geometry_destroy(ig->geo);
+    free(ig);
+}
+
+size_t bf_integration_noutputs(const bf_integration *ig) { return ig->nfiles; }
+const char *bf_integration_output(const bf_integration *ig, size_t i) { return ig->outputs[i]; }
+const char *bf_integration_journal(const bf_integration *ig) { return ig->journal; }
+
+bf_status bf_integration_plan(const bf_integration *ig, bf_plan **out)
+{
+    bf_plan *plan = NULL;
+    bf_status st = bf_plan_create("integrate", &plan);
+    if (st)
+        return st;
+    uint64_t shape[3] = {bf_frame_source_nframes(ig->src), ig->info.height, ig->info.width};
+    const char *axes[3] = {"frame", "y", "x"};
+    st = bf_plan_set_shape(plan, 3, shape, axes, bf_io_dtype_name(ig->info.dtype),
+                           bf_io_dtype_size(ig->info.dtype));
+    for (size_t i = 0; st == BF_OK && i < ig->nfiles; i++) {
+        const bf_h5frames *f = bf_frame_source_frames(ig->src, i);
+        bf_frames_info fi;
+        bf_h5frames_info(f, &fi);
+        char *path = strdup(bf_frame_source_path(ig->src, i));
+        const char *name = path ? basename(path) : "file";
+        uint64_t per = ig->job.frames_per_unit ? ig->job.frames_per_unit : fi.nframes;
+        uint64_t first = bf_frame_source_first(ig->src, i);
+        /* labels count frames within the file, as the user sees them */
+        for (uint64_t k = 0; st == BF_OK && k < fi.nframes; k += per) {
+            uint64_t n = fi.nframes - k < per ? fi.nframes - k : per;
+            char label[BF_UNIT_LABEL_MAX];
+            snprintf(label, sizeof label, "%.60s frames %llu-%llu", name, (unsigned long long)k,
+                     (unsigned long long)(k + n - 1));
+            st = bf_plan_add(plan, first + k, n, n * fi.frame_bytes, i, label);
+        }
+        free(path);
+    }
+    if (st) {
+        bf_plan_destroy(plan);
+        return st;
+    }
+    *out = plan;
+    return BF_OK;
+}
+
+/* ---- workers ----------------------------------------------------------------------------- */
+
+static void worker_stop(void *state)
+{
+    worker *w = state;
+    if (!w)
+        return;
+    bf_integrator_destroy(w->integ);
+    free(w->frames);
+    free(w->fr);
+    free(w->curves);
+    free(w);
+}
+
+static bf_status worker_start(const void *job, const bf_worker_info *info, void **state)
+{
+    const bf_integration *ig = job;
+    worker *w = calloc(1, sizeof *w);
+    if (!w)
+        return bf__error_set(BF_ENOMEM, "out of memory starting a worker");
+    w->ig = ig;
+    w->threads = info->threads;
+    uint64_t budget = ig->job.batch_bytes ? ig->job.batch_bytes : (128ull << 20);
+    w->batch = budget / ig->info.frame_bytes;
+    w->batch = w->batch < 1 ? 1 : w->batch > 64 ? 64 : w->batch;
+    bf_integrator_options o = ig->job.options;
+    o.mask = ig->mask;
+    o.flat = ig->flat;
+    bf_status st = bf_integrator_create(ig->geo, &o, &w->integ);
+    w->frames = malloc(w->batch * ig->info.frame_bytes);
+    w->fr = calloc(w->batch, sizeof *w->fr);
+    w->curves = calloc(w->batch, sizeof *w->curves);
+    if (st == BF_OK && (!w->frames || !w->fr || !w->curves))
+        st = bf__error_set(BF_ENOMEM, "out of memory for %zu frames", w->batch);
+    if (st) {
+        worker_stop(w);
+        return st;
+    }
+    *state = w;
+    return BF_OK;
+}
+
+/* Result layout: count x npt intensities, then count x npt sigmas, float32. */
+static bf_status run_unit(void *state, const bf_unit *unit, bf_result *out)
+{
+    worker *w = state;
+    const bf_integration *ig = w->ig;
+    size_t npt = ig->npt, file = (size_t)unit->key;
+    const bf_h5frames *f = bf_frame_source_frames(ig->src, file);
+    size_t local = (size_t)(unit->first - bf_frame_source_first(ig->src, file));
+    float *res;
+    bf_status st = bf_result_alloc(out, 2 * unit->count * npt * sizeof *res, (void **)&res);
+    for (size_t done = 0; st == BF_OK && done < unit->count; done += w->batch) {
+        size_t n = unit->count - done < w->batch ? unit->count - done : w->batch;
+        double t0 = bf_time_now();
+        st = bf_h5frames_read_parallel(f, local + done, n, w->frames, n * ig->info.frame_bytes,
+                                       w->threads);
+        double t1 = bf_time_now();
+        bf_result_phase(out, "read", t0, t1);
+        for (size_t k = 0; st == BF_OK && k < n; k++) {
+            w->fr[k] = (bf_frame){(const char *)w->frames + k * ig->info.frame_bytes, ig->dtype,
+                                  ig->info.height, ig->info.width, ig->dark, NULL};
+            w->curves[k] = (bf_curve){.intensity = res + (done + k) * npt,
+                                      .sigma = res + (unit->count + done + k) * npt};
+        }
+        if (st == BF_OK)
+            st = bf_integrator_integrate1d_batch(w->integ, w->fr, n, w->curves);
+        bf_result_phase(out, "integrate", t1, bf_time_now());
+    }
+    return st;
+}
+
+/* ---- the sink ---------------------------------------------------------------------------- */
+
+static bf_status write_xy(const bf_integration *ig, size_t file, size_t frame, float *I, float *s)
+{
+    char path[4300];
+    snprintf(path, sizeof path, "%.4200s", ig->outputs[file]);
+    char *dot = strrchr(path, '.');
+    if (dot)
+        *dot = '\0';
+    snprintf(path + strlen(path), sizeof path - strlen(path), "_%05zu.xy", frame);
+    bf_curve c = {.radial = ig->radial, .intensity = I, .sigma = s};
+    return bf_curve_write_xy(path, ig->geo, &ig->job.options, ig->npt, &c);
+}
+
+static bf_status accept(void *sink, const bf_unit *unit, const void *data, size_t bytes)
+{
+    bf_integration *ig = sink;
+    size_t file = (size_t)unit->key, npt = ig->npt;
+    const bf_h5frames *f = bf_frame_source_frames(ig->src, file);
+    bf_frames_info fi;
+    bf_h5frames_info(f, &fi);
+    if (bytes != 2 * unit->count * npt * sizeof(float))
+        return bf__error_set(BF_EINTERNAL, "integrate: unit %llu brought %zu bytes",
+                             (unsigned long long)unit->id, bytes);
+    bf_status st = BF_OK;
+    if (!ig->writers[file]) {
+        bf_azint_info info = {
+            .frames = fi.nframes, .npt_rad = npt, .radial = ig->radial,
+            .radial_unit = bf_ai_unit_name(ig->job.options.unit),
+            .poni = ig->poni_text, .poni_file = ig->job.poni,
+            .method = ig->job.options.split == BF_SPLIT_NO ? "no" :
+                      ig->job.options.split == BF_SPLIT_BBOX ? "bbox" : "full",
+            .error_model = ig->job.options.error_model == BF_ERROR_POISSON ? "poisson" :
+                           ig->job.options.error_model == BF_ERROR_AZIMUTHAL ? "azimuthal" : "none",
+            .polarization_factor = ig->job.options.has_polarization
+                                       ? ig->job.options.polarization_factor : NAN,
+            .solid_angle = !ig->job.options.no_solid_angle,
+            .mask = ig->job.mask_file ? ig->job.mask_file : "detector gaps",
+            .source = bf_h5frames_name(f),
+        };
+        bf_geometry_params gp;
+        bf_geometry_get_params(ig->geo, &gp);
+        info.wavelength_m = gp.wavelength;
+        if ((st = bf_azint_writer_create(ig->outputs[file], &info, &ig->writers[file])))
+            return st;
+    }
+    const float *I = data, *sigma = I + unit->count * npt;
+    size_t local = (size_t)(unit->first - bf_frame_source_first(ig->src, file));
+    if ((st = bf_azint_writer_put(ig->writers[file], local, unit->count, I, sigma)))
+        return st;
+    for (size_t k = 0; ig->job.xy && k < unit->count; k++)
+        if ((st = write_xy(ig, file, local + k, (float *)I + k * npt, (float *)sigma + k * npt)))
+            return st;
+    ig->written[file] += unit->count;
+    if (ig->written[file] == fi.nframes) {
+        st = bf_azint_writer_commit(ig->writers[file]);
+        bf_azint_writer_destroy(ig->writers[file]);
+        ig->writers[file] = NULL;
+    }
+    return st;
+}
+
+static const bf_pipeline integrate_pipeline = {
+    .name = "integrate",
+    .worker_start = worker_start,
+    .run_unit = run_unit,
+    .worker_stop = worker_stop,
+    .accept = accept,
+    .flags = 0,
+};
+
+bf_status bf_integration_run(bf_integration *ig, const bf_run_options *opt, bf_run_report *report)
+{
+    bf_plan *plan = NULL;
+    bf_status st = bf_integration_plan(ig, &plan);
+    if (st)
+        return st;
+    bf_run_options o = *opt;
+    if (!o.journal)
+        o.journal = ig->journal;
+    st = bf_run(&ig->pipeline, ig, plan, ig, &o, report);
+    bf_plan_destroy(plan);
+    return st;
+}

@@ -1,0 +1,394 @@
+/* Multislice worker state and steps, as abTEM 1.0.9's conventional multislice (multislice.py,
+ * antialias.py, potentials/iam.py): transmission t = bandlimit(exp(iσV)), step ψ ← IFFT(FFT(ψ·t)·P)
+ * with the Fresnel propagator P = exp(-iπλΔz(kx² + ky²))·A(k) (times the beam-tilt phase) and the
+ * antialias aperture A (1 inside 2/3 of Nyquist minus a cosine taper). FFTW single-precision
+ * plans for one wave and for a batch are made once at create; execution reuses them on the
+ * caller's arrays (copying through the aligned internal buffer when the alignment differs) and
+ * allocates nothing except a propagator for a new Δz, cached in a small table. Invariant: the
+ * cached propagators and the aperture include the 1/N of the inverse transform. */
+#include <complex.h>
+#include <fftw3.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "ms/potential_internal.h"
+
+#define CACHE 8
+
+struct bf_multislice {
+    int nx, ny;
+    size_t n;
+    double dx, dy, lambda, sigma, tilt[2];
+    size_t max_batch;
+    float *aperture;       /* A(k)/N */
+    fftwf_complex *buf;    /* max_batch * n, aligned */
+    fftwf_plan fwd1, inv1, fwdb, invb;
+    double cache_dz[CACHE];
+    fftwf_complex *cache_p[CACHE];
+    int cache_next;
+    float *vbuf;           /* one potential slice for bf_multislice_run */
+    fftwf_complex *tbuf;   /* one transmission function */
+    bf_potential_workspace *pws; /* kept between runs while potentials fit it */
+};
+
+static double antialias(double r, double cutoff, double taper)
+{
+    if (r > cutoff)
+        return 0.0;
+    if (taper > 0.0 && r > cutoff - taper)
+        return 0.5 * (1.0 + cos(M_PI * (r - cutoff + taper) / taper));
+    return 1.0;
+}
+
+static bf_status make_plans(bf_multislice *ms, const bf_multislice_options *opt)
+{
+    int dims[2] = {ms->nx, ms->ny};
+    unsigned flags = bf__ms_fft_flags(opt->planning);
+    bf__ms_fft_init();
+    fftwf_plan_with_nthreads(opt->threads > 0 ? opt->threads : 1);
+    /* MEASURE overwrites the arrays: plan before anything lives in buf */
+    ms->fwd1 = fftwf_plan_dft_2d(ms->nx, ms->ny, ms->buf, ms->buf, FFTW_FORWARD, flags);
+    ms->inv1 = fftwf_plan_dft_2d(ms->nx, ms->ny, ms->buf, ms->buf, FFTW_BACKWARD, flags);
+    ms->fwdb = fftwf_plan_many_dft(2, dims, (int)ms->max_batch, ms->buf, NULL, 1, (int)ms->n,
+                                   ms->buf, NULL, 1, (int)ms->n, FFTW_FORWARD, flags);
+    ms->invb = fftwf_plan_many_dft(2, dims, (int)ms->max_batch, ms->buf, NULL, 1, (int)ms->n,
+                                   ms->buf, NULL, 1, (int)ms->n, FFTW_BACKWARD, flags);
+    fftwf_plan_with_nthreads(1);
+    if (!ms->fwd1 || !ms->inv1 || !ms->fwdb || !ms->invb)
+        return bf__error_set(BF_EINTERNAL, "FFTW could not plan %dx%d transforms", ms->nx,
+                             ms->ny);
+    return BF_OK;
+}
+
+bf_status bf_multislice_create(const bf_multislice_options *opt, bf_multislice **out)
+{
+    bf_status st = BF_OK;
+    bf_multislice *ms = NULL;
+    *out = NULL;
+    if (!opt) {
+        st = bf__error_set(BF_EINVAL, "missing multislice options");
+        goto done;
+    }
+    if ((st = bf__ms_check_grid(opt->gpts, opt->sampling)))
+        goto done;
+    if (opt->antialias_cutoff < 0.0 || opt->antialias_cutoff > 1.0 || opt->antialias_taper < 0.0) {
+        st = bf__error_set(BF_EINVAL, "antialias cutoff must be in (0, 1] and taper >= 0");
+        goto done;
+    }
+    size_t batch = opt->max_batch ? opt->max_batch : 1;
+    size_t n = (size_t)opt->gpts[0] * opt->gpts[1];
+    if (batch > 4096 || batch * n > ((size_t)1 << 31)) {
+        st = bf__error_set(BF_EINVAL, "batch of %zu waves of %zu points is too large", batch, n);
+        goto done;
+    }
+    ms = calloc(1, sizeof *ms);
+    if (!ms) {
+        st = bf__error_set(BF_ENOMEM, "out of memory for a multislice plan");
+        goto done;
+    }
+    ms->nx = opt->gpts[0];
+    ms->ny = opt->gpts[1];
+    ms->n = n;
+    ms->dx = opt->sampling[0];
+    ms->dy = opt->sampling[1];
+    ms->tilt[0] = opt->tilt[0];
+    ms->tilt[1] = opt->tilt[1];
+    ms->max_batch = batch;
+    if ((st = bf_energy2wavelength(opt->energy, &ms->lambda)) ||
+        (st = bf_energy2sigma(opt->energy, &ms->sigma)))
+        goto done;
+    ms->aperture = fftwf_malloc(n * sizeof *ms->aperture);
+    ms->buf = fftwf_malloc(batch * n * sizeof *ms->buf);
+    ms->tbuf = fftwf_malloc(n * sizeof *ms->tbuf);
+    if (!ms->aperture || !ms->buf || !ms->tbuf) {
+        st = bf__error_set(BF_ENOMEM, "out of memory for a multislice plan");
+        goto done;
+    }
+    if ((st = make_plans(ms, opt)))
+        goto done;
+    double smax = fmax(ms->dx, ms->dy);
+    double cutoff = (opt->antialias_cutoff > 0.0 ? opt->antialias_cutoff : 0.6666666) / smax / 2;
+    double taper = (opt->antialias_taper > 0.0 ? opt->antialias_taper : 0.01) / smax;
+    for (int i = 0; i < ms->nx; i++) {
+        double kx = (float)bf__ms_fftfreq(i, ms->nx, ms->dx);
+        for (int j = 0; j < ms->ny; j++) {
+            double ky = (float)bf__ms_fftfreq(j, ms->ny, ms->dy);
+            ms->aperture[(size_t)i * ms->ny + j] =
+                (float)(antialias(sqrt(kx * kx + ky * ky), cutoff, taper) / (double)n);
+        }
+    }
+    *out = ms;
+    ms = NULL;
+done:
+    bf_multislice_destroy(ms);
+    return st;
+}
+
+void bf_multislice_destroy(bf_multislice *ms)
+{
+    if (!ms)
+        return;
+    fftwf_plan plans[4] = {ms->fwd1, ms->inv1, ms->fwdb, ms->invb};
+    for (int i = 0; i < 4; i++)
+        if (plans[i])
+            fftwf_destroy_plan(plans[i]);
+    for (int i = 0; i < CACHE; i++)
+        fftwf_free(ms->cache_p[i]);
+    fftwf_free(ms->aperture);
+    fftwf_free(ms->buf);
+    fftwf_free(ms->tbuf);
+    free(ms->vbuf);
+    bf_potential_workspace_destroy(ms->pws);
+    free(ms);
+}
+
+double bf_multislice_wavelength(const bf_multislice *ms) { return ms->lambda; }
+
+/* FFT of count waves in place, in batches; through buf when the caller's alignment differs. */
+static void fft_many(bf_multislice *ms, fftwf_complex *w, size_t count, int inverse)
+{
+    int aligned = fftwf_alignment_of((float *)w) == fftwf_alignment_of((float *)ms->buf);
+    size_t done = 0;
+    while (done < count) {
+        size_t b = count - done >= ms->max_batch ? ms->max_batch : 1;
+        fftwf_plan p = b > 1 ? (inverse ? ms->invb : ms->fwdb) : (inverse ? ms->inv1 : ms->fwd1);
+        fftwf_complex *x = w + done * ms->n;
+        if (aligned) {
+            fftwf_execute_dft(p, x, x);
+        } else {
+            memcpy(ms->buf, x, b * ms->n * sizeof *x);
+            fftwf_execute_dft(p, ms->buf, ms->buf);
+            memcpy(x, ms->buf, b * ms->n * sizeof *x);
+        }
+        done += b;
+    }
+}
+
+static const fftwf_complex *propagator(bf_multislice *ms, double dz)
+{
+    for (int i = 0; i < CACHE; i++)
+        if (ms->cache_p[i] && ms->cache_dz[i] == dz)
+            return ms->cache_p[i];
+    int slot = ms->cache_next;
+    ms->cache_next = (ms->cache_next + 1) % CACHE;
+    if (!ms->cache_p[slot]) {
+        ms->cache_p[slot] = fftwf_malloc(ms->n * sizeof(fftwf_complex));
+        if (!ms->cache_p[slot])
+            return NULL;
+    }
+    ms->cache_dz[slot] = dz;
+    fftwf_complex *p = ms->cache_p[slot];
+    double tx = tan(ms->tilt[0] * 1e-3), ty = tan(ms->tilt[1] * 1e-3);
+    for (int i = 0; i < ms->nx; i++) {
+        double kx = (float)bf__ms_fftfreq(i, ms->nx, ms->dx);
+        double complex px = cexp(-I * M_PI * ms->lambda * dz * kx * kx - I * 2.0 * M_PI * dz * kx * tx);
+        for (int j = 0; j < ms->ny; j++) {
+            double ky = (float)bf__ms_fftfreq(j, ms->ny, ms->dy);
+            double complex v = px * cexp(-I * M_PI * ms->lambda * dz * ky * ky -
+                                         I * 2.0 * M_PI * dz * ky * ty);
+            size_t k = (size_t)i * ms->ny + j;
+            v *= ms->aperture[k];
+            p[k] = (float complex)v; /* fftwf_complex is float _Complex here */
+        }
+    }
+    return p;
+}
+
+/* x[k] *= q[k] over interleaved (re, im) floats, written out: C's complex multiply would call
+ * __mulsc3 per element for its NaN rules. */
+static void cmul(float *restrict x, const float *restrict q, size_t n, float scale)
+{
+    size_t k = 0;
+#if defined(__SSE2__)
+    /* two complex numbers per step; -O2 does not vectorise this loop by itself */
+    const __m128 sign = _mm_set_ps(0.0f, -0.0f, 0.0f, -0.0f), s = _mm_set1_ps(scale);
+    for (; k + 1 < n; k += 2) {
+        __m128 a = _mm_loadu_ps(x + 2 * k), b = _mm_mul_ps(_mm_loadu_ps(q + 2 * k), s);
+        __m128 br = _mm_shuffle_ps(b, b, _MM_SHUFFLE(2, 2, 0, 0));
+        __m128 bi = _mm_shuffle_ps(b, b, _MM_SHUFFLE(3, 3, 1, 1));
+        __m128 as = _mm_shuffle_ps(a, a, _MM_SHUFFLE(2, 3, 0, 1));
+        _mm_storeu_ps(x + 2 * k, _mm_add_ps(_mm_mul_ps(a, br),
+                                            _mm_xor_ps(_mm_mul_ps(as, bi), sign)));
+    }
+#endif
+    for (; k < n; k++) {
+        float a = x[2 * k], b = x[2 * k + 1], c = q[2 * k] * scale, d = q[2 * k + 1] * scale;
+        x[2 * k] = a * c - b * d;
+        x[2 * k + 1] = a * d + b * c;
+    }
+}
+
+static void multiply_many(fftwf_complex *w, size_t count, size_t n, const fftwf_complex *p)
+{
+    for (size_t b = 0; b < count; b++)
+        cmul((float *)(w + b * n), (const float *)p, n, 1.0f);
+}
+
+bf_status bf_multislice_propagate(bf_multislice *ms, double dz, bf_complex64 *waves,
+                                  size_t nwaves)
+{
+    if (!ms || (!waves && nwaves))
+        return bf__error_set(BF_EINVAL, "propagate: missing plan or waves");
+    if (!isfinite(dz))
+        return bf__error_set(BF_EINVAL, "propagate: dz must be finite");
+    const fftwf_complex *p = propagator(ms, dz);
+    if (!p)
+        return bf__error_set(BF_ENOMEM, "out of memory for a propagator");
+    fftwf_complex *w = (fftwf_complex *)waves;
+    fft_many(ms, w, nwaves, 0);
+    multiply_many(w, nwaves, ms->n, p);
+    fft_many(ms, w, nwaves, 1);
+    return BF_OK;
+}
+
+bf_status bf_multislice_fft(bf_multislice *ms, bf_complex64 *waves, size_t nwaves)
+{
+    if (!ms || (!waves && nwaves))
+        return bf__error_set(BF_EINVAL, "fft: missing plan or waves");
+    fft_many(ms, (fftwf_complex *)waves, nwaves, 0);
+    return BF_OK;
+}
+
+bf_status bf_multislice_transmission(bf_multislice *ms, const float *v, bf_complex64 *t)
+{
+    if (!ms || !v || !t)
+        return bf__error_set(BF_EINVAL, "transmission: missing plan, potential or output");
+    float sigma = (float)ms->sigma;
+    float *x = (float *)t;
+    for (size_t k = 0; k < ms->n; k++)
+        sincosf(sigma * v[k], &x[2 * k + 1], &x[2 * k]);
+    fft_many(ms, (fftwf_complex *)t, 1, 0);
+    for (size_t k = 0; k < ms->n; k++) {
+        x[2 * k] *= ms->aperture[k];
+        x[2 * k + 1] *= ms->aperture[k];
+    }
+    fft_many(ms, (fftwf_complex *)t, 1, 1);
+    return BF_OK;
+}
+
+bf_status bf_multislice_step(bf_multislice *ms, const bf_complex64 *t, double dz,
+                             bf_complex64 *waves, size_t nwaves)
+{
+    if (!ms || !t || (!waves && nwaves))
+        return bf__error_set(BF_EINVAL, "step: missing plan, transmission or waves");
+    for (size_t b = 0; b < nwaves; b++)
+        cmul((float *)(waves + b * ms->n), (const float *)t, ms->n, 1.0f);
+    return bf_multislice_propagate(ms, dz, waves, nwaves);
+}
+
+/* Check the grids agree and make the potential workspace and slice buffer. */
+static bf_status prepare_run(bf_multislice *ms, const bf_potential *pot)
+{
+    bf_status st;
+    int g[2];
+    double s[2];
+    bf_potential_grid(pot, g, s);
+    if (g[0] != ms->nx || g[1] != ms->ny || fabs(s[0] - ms->dx) > 1e-9 * ms->dx ||
+        fabs(s[1] - ms->dy) > 1e-9 * ms->dy)
+        return bf__error_set(BF_EINVAL,
+                             "run: potential grid %dx%d at %g, %g Å differs from the waves' "
+                             "%dx%d at %g, %g Å", g[0], g[1], s[0], s[1], ms->nx, ms->ny, ms->dx,
+                             ms->dy);
+    if (!ms->vbuf && !(ms->vbuf = malloc(ms->n * sizeof *ms->vbuf)))
+        return bf__error_set(BF_ENOMEM, "out of memory for a potential slice");
+    if (ms->pws && !bf__potential_workspace_fits(pot, ms->pws)) {
+        bf_potential_workspace_destroy(ms->pws);
+        ms->pws = NULL;
+    }
+    if (!ms->pws && (st = bf_potential_workspace_create(pot, &ms->pws)))
+        return st;
+    return BF_OK;
+}
+
+static bf_status run_slices(bf_multislice *ms, const bf_potential *pot, size_t first,
+                            bf_complex64 *waves, size_t nwaves)
+{
+    bf_status st = BF_OK;
+    for (size_t i = first; i < bf_potential_num_slices(pot) && !st; i++) {
+        if ((st = bf_potential_build_slice(pot, ms->pws, i, ms->vbuf)) ||
+            (st = bf_multislice_transmission(ms, ms->vbuf, (bf_complex64 *)ms->tbuf)))
+            break;
+        st = bf_multislice_step(ms, (bf_complex64 *)ms->tbuf, bf_potential_slice_thickness(pot, i),
+                                waves, nwaves);
+    }
+    return st;
+}
+
+bf_status bf_multislice_run(bf_multislice *ms, const bf_potential *pot, bf_complex64 *waves,
+                            size_t nwaves)
+{
+    if (!ms || !pot)
+        return bf__error_set(BF_EINVAL, "run: missing plan or potential");
+    bf_status st = prepare_run(ms, pot);
+    return st ? st : run_slices(ms, pot, 0, waves, nwaves);
+}
+
+bf_status bf_multislice_apply_kernel(bf_multislice *ms, const bf_complex64 *kernel,
+                                     bf_complex64 *waves, size_t nwaves)
+{
+    if (!ms || !kernel || (!waves && nwaves))
+        return bf__error_set(BF_EINVAL, "apply kernel: missing plan, kernel or waves");
+    fftwf_complex *w = (fftwf_complex *)waves;
+    float scale = 1.0f / (float)ms->n;
+    fft_many(ms, w, nwaves, 0);
+    for (size_t b = 0; b < nwaves; b++)
+        cmul((float *)(w + b * ms->n), (const float *)kernel, ms->n, scale);
+    fft_many(ms, w, nwaves, 1);
+    return BF_OK;
+}
+
+bf_status bf_multislice_probes(bf_multislice *ms, const bf_probe_options *opt,
+                               const double *positions, size_t n, bf_complex64 *waves)
+{
+    if (!ms || !opt || (n && (!positions || !waves)))
+        return bf__error_set(BF_EINVAL, "probes: missing plan, options, positions or waves");
+    double lambda;
+    bf_status st = bf_energy2wavelength(opt->energy, &lambda);
+    if (st)
+        return st;
+    if (fabs(lambda - ms->lambda) > 1e-12 * ms->lambda)
+        return bf__error_set(BF_EINVAL, "probes: energy %g eV differs from the plan's", opt->energy);
+    int g[2] = {ms->nx, ms->ny};
+    double s[2] = {ms->dx, ms->dy};
+    for (size_t i = 0; i < n; i++)
+        if ((st = bf__probe_fourier(opt, g, s, positions + 2 * i, waves + i * ms->n)))
+            return st;
+    fft_many(ms, (fftwf_complex *)waves, n, 1);
+    return BF_OK;
+}
+
+/* ψ₀ = 1: the first step's FFT(ψ₀·t) is the band-limited transmission function's spectrum,
+ * N·(A/N)·FFT(exp(iσV)), so the first slice needs one FFT pair instead of two. */
+bf_status bf__multislice_run_plane_wave(bf_multislice *ms, const bf_potential *pot,
+                                        bf_complex64 *wave)
+{
+    if (bf_potential_num_slices(pot) == 0) {
+        for (size_t k = 0; k < ms->n; k++)
+            wave[k] = 1.0f;
+        return BF_OK;
+    }
+    bf_status st = prepare_run(ms, pot);
+    if (st)
+        return st;
+    if ((st = bf_potential_build_slice(pot, ms->pws, 0, ms->vbuf)))
+        return st;
+    const fftwf_complex *p = propagator(ms, bf_potential_slice_thickness(pot, 0));
+    if (!p)
+        return bf__error_set(BF_ENOMEM, "out of memory for a propagator");
+    float sigma = (float)ms->sigma, scale = (float)ms->n;
+    float *x = (float *)wave;
+    for (size_t k = 0; k < ms->n; k++)
+        sincosf(sigma * ms->vbuf[k], &x[2 * k + 1], &x[2 * k]);
+    fft_many(ms, (fftwf_complex *)wave, 1, 0);
+    for (size_t k = 0; k < ms->n; k++) {
+        x[2 * k] *= ms->aperture[k] * scale;
+        x[2 * k + 1] *= ms->aperture[k] * scale;
+    }
+    cmul(x, (const float *)p, ms->n, 1.0f);
+    fft_many(ms, (fftwf_complex *)wave, 1, 1);
+    return run_slices(ms, pot, 1, wave, 1);
+}
