@@ -20,8 +20,9 @@ extern const bf_cli_command bf_cmd_integrate;
 extern const bf_cli_command bf_cmd_potential;
 extern const bf_cli_command bf_cmd_simulate;
 
-/* `beamflow demo integrate`, in its own file. */
+/* `beamflow demo integrate` and `demo simulate`, each in its own file. */
 int bf_cli_demo_integrate(int argc, char **argv);
+int bf_cli_demo_simulate(int argc, char **argv);
 
 /* The subcommand of that name, or NULL. */
 const bf_cli_command *bf_cli_find(const char *name);

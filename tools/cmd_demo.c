@@ -1,7 +1,7 @@
-/* beamflow demo [engine|integrate]: the built-in jobs, needing no user data. `engine` runs
- * Monte Carlo pi through the full engine (plan, workers, journal, progress, profile);
- * `integrate` a synthetic Pilatus scan through the integration pipeline (cmd_demo_integrate.c).
- * Without a name, both run, one after the other. */
+/* beamflow demo [engine|integrate|simulate]: the built-in jobs, needing no user data. `engine`
+ * runs Monte Carlo pi through the full engine (plan, workers, journal, progress, profile);
+ * `integrate` a synthetic Pilatus scan through the integration pipeline (cmd_demo_integrate.c);
+ * `simulate` the seed's HRTEM job (cmd_demo_simulate.c). Without a name, all run in turn. */
 #include "cli.h"
 #include "cli_config.h"
 #include "cli_run.h"
@@ -152,16 +152,21 @@ static int demo_main(int argc, char **argv)
         return demo_engine(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "integrate") == 0)
         return bf_cli_demo_integrate(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "simulate") == 0)
+        return bf_cli_demo_simulate(argc - 1, argv + 1);
     if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-        printf("usage: beamflow demo [engine|integrate] [options]\n\n"
+        printf("usage: beamflow demo [engine|integrate|simulate] [options]\n\n"
                "  engine      Monte Carlo pi through the engine (beamflow demo engine --help)\n"
                "  integrate   a synthetic Pilatus CdTe 2M scan, integrated and drawn\n"
-               "              (beamflow demo integrate --help)\n\n"
+               "              (beamflow demo integrate --help)\n"
+               "  simulate    HRTEM of gold with frozen phonons, as abTEM would (demo simulate\n"
+               "              --help)\n\n"
                "Without a name, every demo runs with the options given (configuration flags).\n");
         return 0;
     }
     if (argc > 1 && argv[1][0] != '-') {
-        fprintf(stderr, "beamflow: demo: unknown demo '%s' (engine, integrate)\n", argv[1]);
+        fprintf(stderr, "beamflow: demo: unknown demo '%s' (engine, integrate, simulate)\n",
+                argv[1]);
         return 2;
     }
     printf("== demo engine ==\n");
@@ -171,7 +176,11 @@ static int demo_main(int argc, char **argv)
         return rc;
     printf("== demo integrate ==\n");
     fflush(stdout);
-    return bf_cli_demo_integrate(argc, argv);
+    if ((rc = bf_cli_demo_integrate(argc, argv)) != 0)
+        return rc;
+    printf("== demo simulate ==\n");
+    fflush(stdout);
+    return bf_cli_demo_simulate(argc, argv);
 }
 
 const bf_cli_command bf_cmd_demo = {"demo", "run a built-in job that needs no data",
