@@ -16,7 +16,8 @@ extern const bf_cli_command bf_cmd_config;
 extern const bf_cli_command bf_cmd_plan;
 extern const bf_cli_command bf_cmd_demo;
 extern const bf_cli_command bf_cmd_bench;
-extern const bf_cli_command bf_cmd_integrate;
+extern const bf_cli_command bf_cmd_integrate;       /* files and scans: cmd_integrate_files.c */
+extern const bf_cli_command bf_cmd_integrate_frame; /* one image file: cmd_integrate.c */
 extern const bf_cli_command bf_cmd_potential;
 extern const bf_cli_command bf_cmd_simulate;
 

@@ -327,6 +327,7 @@ static int integrate_main(int argc, char **argv)
     return run(&a);
 }
 
-const bf_cli_command bf_cmd_integrate = {"integrate", "azimuthal integration of one frame (.npy "
-                                                      "-> .xy, pyFAI-compatible)",
-                                         integrate_main};
+/* Reached through `beamflow integrate` (cmd_integrate_files.c) for one image file. */
+const bf_cli_command bf_cmd_integrate_frame = {"integrate", "azimuthal integration of one frame "
+                                                            "(.npy -> .xy, pyFAI-compatible)",
+                                               integrate_main};

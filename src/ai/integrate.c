@@ -224,7 +224,11 @@ bf_status bf_integrator_integrate1d(const bf_integrator *it, const bf_frame *f, 
     if (it->algo == BF_ALGO_HISTOGRAM)
         return bf__histogram_integrate(it, f, 1, out);
     const int check = bf__needs_check(it, f), var = it->em == BF_ERROR_POISSON;
-    bf__csr_kernel k = (it->simd && !check) ? bf__csr_avx2_kernel(f->dtype, var) : NULL;
+    bf__csr_kernel k = NULL;
+    if (it->simd && !check)
+        k = bf__csr_avx2_kernel(f->dtype, var);
+    else if (it->simd && !it->has_dummy && !f->invalid)
+        k = bf__csr_avx2_check_kernel(f->dtype, var);
     (k ? k : csr_kernels[f->dtype][check * 2 + var])(it, f, out);
     return BF_OK;
 }

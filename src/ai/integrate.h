@@ -56,6 +56,10 @@ typedef void (*bf__csr_kernel)(const bf_integrator *it, const bf_frame *f, bf_cu
 /* 1 if the CPU runs AVX2 (asked once per integrator, at create). */
 int bf__cpu_has_avx2(void);
 
+/* The AVX2 checking kernel (non-finite values and darks, dark subtraction; no dummy and no
+ * per-frame mask) for a frame type, or NULL (csr_avx2.c). */
+bf__csr_kernel bf__csr_avx2_check_kernel(bf_dtype dtype, int var);
+
 /* The AVX2 kernel for a frame type without invalid pixels, or NULL (csr_avx2.c). */
 bf__csr_kernel bf__csr_avx2_kernel(bf_dtype dtype, int var);
 
