@@ -310,8 +310,10 @@ static int parse(int argc, char **argv, args *a, bf_cli_config *cc, bf_cli_run *
             r = bf_cli_run_option(cr, c, optarg);
         if (r != 0)
             a->pipeline_only |= r > 0 && c != 'v' && c != 'q';
-        if (r < 0)
-            return bf_cli_fail((bf_status)r, "integrate");
+        if (r < 0) {
+            bf_cli_fail((bf_status)r, "integrate");
+            return 2;
+        }
         if (r > 0)
             continue;
         bf_status st = BF_OK;
@@ -350,8 +352,10 @@ static int parse(int argc, char **argv, args *a, bf_cli_config *cc, bf_cli_run *
         case 'h': usage(stdout); return -1;
         default: usage(stderr); return 2;
         }
-        if (st)
-            return bf_cli_fail(st, "integrate");
+        if (st) { /* a bad option value is a usage error: exit 2, as getopt's own */
+            bf_cli_fail(st, "integrate");
+            return 2;
+        }
     }
     a->inputs = (const char **)(argv + optind);
     a->ninputs = (size_t)(argc - optind);

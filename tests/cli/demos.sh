@@ -20,6 +20,25 @@ PYEOF
 }
 check "demo integrate writes NeXus curves and pictures; --resume redoes nothing" demo_integrate
 
+integrate_files() {
+    # the demo's scan again, through `beamflow integrate` with pyFAI's option names and its JSON
+    "$BF" integrate -p di/geometry.poni -n 500 -u q_nm^-1 -e poisson -P 0.99 di/scan0001 \
+        -o files --scheduler processes --workers 2 --progress none >list.txt || return 1
+    [ "$(wc -l <list.txt)" -eq 2 ] || return 1
+    printf '{"poni": "di/geometry.poni", "nbpt_rad": 500, "unit": "q_nm^-1", "error_model": "poisson",
+             "do_polarization": true, "polarization_factor": 0.99, "method": ["bbox", "csr", "cython"]}' >cfg.json
+    "$BF" integrate --json cfg.json 'di/scan0001/*.h5' -o json --progress none >/dev/null || return 1
+    "$PY" -c '
+import h5py, numpy
+a = h5py.File("files/ceo2_0001_azint.h5", "r")["entry/data/I"][()]
+b = h5py.File("json/ceo2_0001_azint.h5", "r")["entry/data/I"][()]
+assert a.shape == (3, 500) and numpy.array_equal(a, b)' || return 1
+    echo '{"nbpt": 3}' >bad.json
+    ! "$BF" integrate --json bad.json di/scan0001 2>err.txt && grep -q "unknown key 'nbpt'" err.txt || return 1
+    ! "$BF" integrate -p di/geometry.poni no_such.h5 2>err.txt && grep -q "no_such.h5" err.txt
+}
+check "integrate FILES: flags and pyFAI JSON give the same curves; bad input named" integrate_files
+
 demo_simulate() {
     "$BF" demo simulate --dir ds --progress none >out.txt || return 1
     for f in ds/hrtem.json ds/hrtem.h5 ds/exit_intensity.png ds/hrtem_image.png ds/hrtem.png ds/hrtem.tiff; do
