@@ -1,10 +1,11 @@
 /* The integrate pipeline (include/beamflow/integrate.h): job -> checked inputs -> plan of frame
- * ranges -> workers that each own one integrator -> a sink writing one NXazint1d file per input
+ * ranges -> workers sharing one integrator -> a sink writing one NXazint1d file per input
  * file, in unit order, committed whole when its last frame arrives.
  *
  * Invariants: units never span two files (unit->key is the file index); a file's output exists
- * only once all its frames are written; workers read only through bf_h5frames (no HDF5 call on
- * the fast path) and allocate only when they start or meet a new file. */
+ * only once all its frames are written; the integrator is built once per process and shared by
+ * its workers; workers read only through bf_h5frames (no HDF5 call on the fast path) and
+ * allocate only when they start. */
 #include "beamflow/integrate.h"
 
 #include "beamflow/io.h"
@@ -29,6 +30,7 @@ struct bf_integration {
     uint8_t *mask;   /* rows*cols or NULL: the detector's own */
     float *dark, *flat;
     size_t nfiles, npt;
+    bf_integrator *integ; /* built once per process, shared read-only by its workers */
     char **outputs;
     char journal[4200];
     bf_pipeline pipeline;
@@ -40,7 +42,7 @@ struct bf_integration {
 
 typedef struct worker {
     const bf_integration *ig;
-    bf_integrator *integ;
+    const bf_integrator *integ; /* the job's, shared */
     int threads;
     size_t batch;         /* frames per read + integrate pass */
     void *frames;         /* batch * frame_bytes */
@@ -201,19 +203,18 @@ bf_status bf_integration_create(const bf_integrate_job *job, bf_integration **ou
     if ((st = map_dtype(ig->info.dtype, first, &ig->dtype)) || (st = load_corrections(ig, rows, cols)) ||
         (st = name_outputs(ig)))
         goto done;
-    /* one integrator now: its errors (ranges, units without a wavelength) surface before work,
-     * and its bin centres name the output's axis */
-    bf_integrator *probe = NULL;
+    /* The integrator, once: its errors (ranges, units without a wavelength) surface before any
+     * work; it is read-only and thread-safe, so every worker thread shares it, and forked worker
+     * processes inherit it without building their own. */
     bf_integrator_options o = job->options;
     o.mask = ig->mask;
     o.flat = ig->flat;
-    if ((st = bf_integrator_create(ig->geo, &o, &probe)))
+    if ((st = bf_integrator_create(ig->geo, &o, &ig->integ)))
         goto done;
-    ig->npt = bf_integrator_npt(probe);
+    ig->npt = bf_integrator_npt(ig->integ);
     ig->radial = malloc(ig->npt * sizeof *ig->radial);
     if (ig->radial)
-        memcpy(ig->radial, bf_integrator_radial(probe), ig->npt * sizeof *ig->radial);
-    bf_integrator_destroy(probe);
+        memcpy(ig->radial, bf_integrator_radial(ig->integ), ig->npt * sizeof *ig->radial);
     ig->writers = calloc(ig->nfiles, sizeof *ig->writers);
     ig->written = calloc(ig->nfiles, sizeof *ig->written);
     if (!ig->radial || !ig->writers || !ig->written) {
@@ -245,6 +246,7 @@ void bf_integration_destroy(bf_integration *ig)
     free(ig->dark);
     free(ig->flat);
     free(ig->poni_text);
+    bf_integrator_destroy(ig->integ);
     bf_frame_source_destroy(ig->src);
     bf_geometry_destroy(ig->geo);
     free(ig);
@@ -297,7 +299,6 @@ static void worker_stop(void *state)
     worker *w = state;
     if (!w)
         return;
-    bf_integrator_destroy(w->integ);
     free(w->frames);
     free(w->fr);
     free(w->curves);
@@ -315,10 +316,8 @@ static bf_status worker_start(const void *job, const bf_worker_info *info, void 
     uint64_t budget = ig->job.batch_bytes ? ig->job.batch_bytes : (128ull << 20);
     w->batch = budget / ig->info.frame_bytes;
     w->batch = w->batch < 1 ? 1 : w->batch > 64 ? 64 : w->batch;
-    bf_integrator_options o = ig->job.options;
-    o.mask = ig->mask;
-    o.flat = ig->flat;
-    bf_status st = bf_integrator_create(ig->geo, &o, &w->integ);
+    w->integ = ig->integ;
+    bf_status st = BF_OK;
     w->frames = malloc(w->batch * ig->info.frame_bytes);
     w->fr = calloc(w->batch, sizeof *w->fr);
     w->curves = calloc(w->batch, sizeof *w->curves);
