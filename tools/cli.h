@@ -16,10 +16,15 @@ extern const bf_cli_command bf_cmd_config;
 extern const bf_cli_command bf_cmd_plan;
 extern const bf_cli_command bf_cmd_demo;
 extern const bf_cli_command bf_cmd_bench;
-extern const bf_cli_command bf_cmd_integrate;       /* files and scans: cmd_integrate_files.c */
-extern const bf_cli_command bf_cmd_integrate_frame; /* one image file: cmd_integrate.c */
+extern const bf_cli_command bf_cmd_integrate;
 extern const bf_cli_command bf_cmd_potential;
 extern const bf_cli_command bf_cmd_simulate;
+
+/* `beamflow integrate` with one image file: integrate it into one .xy curve (cmd_integrate.c).
+ * Returns the exit code. */
+int bf_cli_integrate_frame(const char *poni, const char *frame, const char *mask,
+                           const char *dark, const char *flat, const char *output,
+                           const bf_integrator_options *o);
 
 /* `beamflow demo integrate` and `demo simulate`, each in its own file. */
 int bf_cli_demo_integrate(int argc, char **argv);

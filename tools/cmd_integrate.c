@@ -1,7 +1,7 @@
-/* beamflow integrate: azimuthal integration of one frame (.npy) into a pyFAI-style .xy curve.
- * Option names follow pyFAI's CLI. All the work is in the library (bf_integrator_*); this file
- * reads the inputs, checks their shapes against the detector, and reports. */
-#include <getopt.h>
+/* beamflow integrate FRAME: azimuthal integration of one image into a pyFAI-style .xy curve.
+ * Options are parsed by the command's front end (cmd_integrate_files.c); all the work is in the
+ * library (bf_integrator_*); this file reads the inputs, checks their shapes against the
+ * detector, and reports. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,231 +10,76 @@
 #include "beamflow/ai.h"
 #include "cli.h"
 #include "core/error.h"
-#include "io/npy.h"
-
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: beamflow integrate -p GEO.poni [options] FRAME.npy\n\n"
-            "Azimuthal integration of one frame, as pyFAI's integrate1d.\n\n"
-            "  -p, --poni FILE          geometry (pyFAI .poni, version 1 or 2)       [required]\n"
-            "  -n, --npt N              radial bins                                  [1000]\n"
-            "  -u, --unit UNIT          2th_deg, 2th_rad, q_nm^-1, q_A^-1, r_mm      [2th_deg]\n"
-            "      --method M           splitting and algorithm: no|bbox|full,csr|histogram\n"
-            "                                                                        [bbox,csr]\n"
-            "  -e, --error-model M      none, poisson or azimuthal                   [none]\n"
-            "  -P, --polarization F     polarization factor in [-1, 1]               [none]\n"
-            "      --polarization-offset RAD  polarization axis offset               [0]\n"
-            "  -m, --mask FILE.npy      mask (nonzero = masked)       [the detector's own mask]\n"
-            "  -d, --dark FILE.npy      dark current to subtract\n"
-            "  -f, --flat FILE.npy      flat field to divide by\n"
-            "      --dummy V            pixels equal to V are invalid; empty bins read V\n"
-            "      --delta-dummy D      ... within D of the dummy\n"
-            "      --radial-range A,B   radial range, in the unit\n"
-            "      --azimuth-range A,B  azimuthal range [deg]\n"
-            "      --no-solid-angle     do not correct for the solid angle\n"
-            "  -o, --output FILE        output .xy file                [FRAME with .xy suffix]\n"
-            "  -h, --help               this help\n");
-}
+#include "beamflow/io.h"
 
 typedef struct inputs {
-    bf_npy frame, mask, dark, flat;
-    float *darkf, *flatf;
+    bf_image *frame, *mask, *dark, *flat;
+    float *darkf, *flatf, *framef;
     uint8_t *maskb;
-    void *framebuf;
 } inputs;
 
 static void inputs_free(inputs *in)
 {
-    bf__npy_free(&in->frame);
-    bf__npy_free(&in->mask);
-    bf__npy_free(&in->dark);
-    bf__npy_free(&in->flat);
+    bf_image_destroy(in->frame);
+    bf_image_destroy(in->mask);
+    bf_image_destroy(in->dark);
+    bf_image_destroy(in->flat);
     free(in->darkf);
     free(in->flatf);
+    free(in->framef);
     free(in->maskb);
-    free(in->framebuf);
 }
 
-/* Read an array that must have the detector's shape. */
+/* Read an image (npy, edf, cbf, tiff, h5::path) that must have the detector's shape. */
 static bf_status read_image(const char *path, const char *what, size_t rows, size_t cols,
-                            bf_npy *out)
+                            bf_image **out)
 {
-    bf_status st = bf__npy_read(path, out);
+    bf_status st = bf_image_read(path, out);
     if (st)
         return st;
-    if (out->ndim != 2 || out->shape[0] != rows || out->shape[1] != cols) {
-        char shape[64] = "";
-        size_t k = 0;
-        for (int i = 0; i < out->ndim && k < sizeof shape - 24; i++)
-            k += (size_t)snprintf(shape + k, sizeof shape - k, "%s%zu", i ? " x " : "",
-                                  out->shape[i]);
-        bf__npy_free(out);
-        return bf__error_set(BF_EINVAL, "%s: %s of shape %s does not match the detector's "
-                                        "%zu x %zu", path, what, k ? shape : "()", rows, cols);
+    size_t h = bf_image_height(*out), w = bf_image_width(*out);
+    if (h != rows || w != cols) {
+        st = bf__error_set(BF_EINVAL, "%s: %s of shape %zu x %zu does not match the detector's "
+                                      "%zu x %zu", path, what, h, w, rows, cols);
+        bf_image_destroy(*out);
+        *out = NULL;
     }
-    return BF_OK;
+    return st;
 }
 
-static bf_status to_float(const char *path, bf_npy *a, float **out)
+static bf_status to_float(const bf_image *img, size_t n, float **out)
 {
-    *out = malloc(a->count * sizeof(float));
+    *out = malloc(n * sizeof(float));
     if (!*out)
         return bf__error_set(BF_ENOMEM, "out of memory");
-    return bf__npy_to_f32(a, *out, path);
+    return bf_image_to_f32(img, *out, n);
 }
 
-/* The frame as one of the integrator's input types (other types converted to float64). */
-static bf_status frame_of(const char *path, inputs *in, bf_frame *fr)
+/* The frame as one of the integrator's input types (other types converted to float32). */
+static bf_status frame_of(inputs *in, size_t n, bf_frame *fr)
 {
     static const struct {
-        bf_npy_dtype npy;
+        bf_io_dtype io;
         bf_dtype bf;
-    } direct[] = {{BF_NPY_I32, BF_DTYPE_I32}, {BF_NPY_U32, BF_DTYPE_U32},
-                  {BF_NPY_U16, BF_DTYPE_U16}, {BF_NPY_F32, BF_DTYPE_F32},
-                  {BF_NPY_F64, BF_DTYPE_F64}};
+    } direct[] = {{BF_IO_I32, BF_DTYPE_I32}, {BF_IO_U32, BF_DTYPE_U32}, {BF_IO_U16, BF_DTYPE_U16},
+                  {BF_IO_F32, BF_DTYPE_F32}, {BF_IO_F64, BF_DTYPE_F64}};
     for (size_t i = 0; i < sizeof direct / sizeof direct[0]; i++)
-        if (in->frame.dtype == direct[i].npy) {
-            fr->data = in->frame.data;
+        if (bf_image_dtype(in->frame) == direct[i].io) {
+            fr->data = bf_image_data(in->frame);
             fr->dtype = direct[i].bf;
             return BF_OK;
         }
-    in->framebuf = malloc(in->frame.count * sizeof(double));
-    if (!in->framebuf)
-        return bf__error_set(BF_ENOMEM, "out of memory");
-    fr->data = in->framebuf;
-    fr->dtype = BF_DTYPE_F64;
-    return bf__npy_to_f64(&in->frame, in->framebuf, path);
+    fr->dtype = BF_DTYPE_F32;
+    bf_status st = to_float(in->frame, n, &in->framef);
+    fr->data = in->framef;
+    return st;
 }
 
-static int parse_pair(const char *text, double v[2])
-{
-    char *end;
-    v[0] = strtod(text, &end);
-    if (end == text || *end != ',')
-        return -1;
-    const char *b = end + 1;
-    v[1] = strtod(b, &end);
-    return (end == b || *end) ? -1 : 0;
-}
-
-static int parse_double(const char *text, double *v)
-{
-    char *end;
-    *v = strtod(text, &end);
-    return (end == text || *end || !isfinite(*v)) ? -1 : 0;
-}
-
-enum { OPT_METHOD = 256, OPT_DUMMY, OPT_DDUMMY, OPT_RRANGE, OPT_ARANGE, OPT_NOSA, OPT_POLOFF };
-
-static const struct option long_opts[] = {
-    {"poni", required_argument, NULL, 'p'},
-    {"npt", required_argument, NULL, 'n'},
-    {"unit", required_argument, NULL, 'u'},
-    {"method", required_argument, NULL, OPT_METHOD},
-    {"error-model", required_argument, NULL, 'e'},
-    {"error_model", required_argument, NULL, 'e'},
-    {"polarization", required_argument, NULL, 'P'},
-    {"polarization-offset", required_argument, NULL, OPT_POLOFF},
-    {"mask", required_argument, NULL, 'm'},
-    {"dark", required_argument, NULL, 'd'},
-    {"flat", required_argument, NULL, 'f'},
-    {"dummy", required_argument, NULL, OPT_DUMMY},
-    {"delta-dummy", required_argument, NULL, OPT_DDUMMY},
-    {"delta_dummy", required_argument, NULL, OPT_DDUMMY},
-    {"radial-range", required_argument, NULL, OPT_RRANGE},
-    {"azimuth-range", required_argument, NULL, OPT_ARANGE},
-    {"no-solid-angle", no_argument, NULL, OPT_NOSA},
-    {"output", required_argument, NULL, 'o'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
+/* The one-image path of `beamflow integrate`, with options parsed by cmd_integrate_files.c. */
 typedef struct args {
     const char *poni, *mask, *dark, *flat, *output, *frame;
     bf_integrator_options o;
 } args;
-
-/* Parse argv into a; returns -1 to exit 0 (help), 2 on a usage error, 0 to go on. */
-static int parse_args(int argc, char **argv, args *a)
-{
-    bf_integrator_options init = BF_INTEGRATOR_OPTIONS_INIT;
-    a->o = init;
-    optind = 1;
-    int c;
-    double v;
-    while ((c = getopt_long(argc, argv, "p:n:u:e:P:m:d:f:o:h", long_opts, NULL)) != -1) {
-        bf_status st = BF_OK;
-        switch (c) {
-        case 'p': a->poni = optarg; break;
-        case 'n':
-            if (parse_double(optarg, &v) || v != floor(v) || v < 1 || v > 1e8) {
-                fprintf(stderr, "beamflow integrate: --npt needs a positive integer, got '%s'\n",
-                        optarg);
-                return 2;
-            }
-            a->o.npt = (int)v;
-            break;
-        case 'u': st = bf_ai_unit_parse(optarg, &a->o.unit); break;
-        case OPT_METHOD: st = bf_method_parse(optarg, &a->o.split, &a->o.algorithm); break;
-        case 'e': st = bf_error_model_parse(optarg, &a->o.error_model); break;
-        case 'P':
-            if (parse_double(optarg, &a->o.polarization_factor))
-                goto bad_number;
-            a->o.has_polarization = 1;
-            break;
-        case OPT_POLOFF:
-            if (parse_double(optarg, &a->o.polarization_offset))
-                goto bad_number;
-            break;
-        case 'm': a->mask = optarg; break;
-        case 'd': a->dark = optarg; break;
-        case 'f': a->flat = optarg; break;
-        case OPT_DUMMY:
-            if (parse_double(optarg, &a->o.dummy))
-                goto bad_number;
-            a->o.has_dummy = 1;
-            break;
-        case OPT_DDUMMY:
-            if (parse_double(optarg, &a->o.delta_dummy))
-                goto bad_number;
-            break;
-        case OPT_RRANGE:
-            if (parse_pair(optarg, a->o.radial_range))
-                goto bad_pair;
-            a->o.has_radial_range = 1;
-            break;
-        case OPT_ARANGE:
-            if (parse_pair(optarg, a->o.azimuth_range))
-                goto bad_pair;
-            a->o.has_azimuth_range = 1;
-            break;
-        case OPT_NOSA: a->o.no_solid_angle = 1; break;
-        case 'o': a->output = optarg; break;
-        case 'h': usage(stdout); return -1;
-        default: usage(stderr); return 2;
-        }
-        if (st) {
-            fprintf(stderr, "beamflow integrate: %s\n", bf_last_error());
-            return 2;
-        }
-        continue;
-    bad_number:
-        fprintf(stderr, "beamflow integrate: '%s' is not a number\n", optarg);
-        return 2;
-    bad_pair:
-        fprintf(stderr, "beamflow integrate: expected MIN,MAX, got '%s'\n", optarg);
-        return 2;
-    }
-    if (!a->poni || optind != argc - 1) {
-        fprintf(stderr, "beamflow integrate: %s\n",
-                !a->poni ? "missing -p/--poni GEO.poni" : "expected exactly one FRAME.npy");
-        usage(stderr);
-        return 2;
-    }
-    a->frame = argv[optind];
-    return 0;
-}
 
 static int run(const args *a)
 {
@@ -253,21 +98,26 @@ static int run(const args *a)
     const bf_detector *det = bf_geometry_detector(geo);
     const size_t R = bf_detector_rows(det), C = bf_detector_cols(det);
     bf_frame fr = {NULL, BF_DTYPE_F64, R, C, NULL, NULL};
-    if ((st = read_image(a->frame, "frame", R, C, &in.frame)) ||
-        (st = frame_of(a->frame, &in, &fr)) ||
+    if ((st = read_image(a->frame, "frame", R, C, &in.frame)) || (st = frame_of(&in, R * C, &fr)) ||
         (a->mask && (st = read_image(a->mask, "mask", R, C, &in.mask))) ||
         (a->dark && (st = read_image(a->dark, "dark", R, C, &in.dark))) ||
         (a->flat && (st = read_image(a->flat, "flat", R, C, &in.flat)))) {
         rc = bf_cli_fail(st, "reading the inputs");
         goto done;
     }
-    if (a->mask && (!(in.maskb = malloc(R * C)) ||
-                    (st = bf__npy_to_mask(&in.mask, in.maskb, a->mask)))) {
-        rc = bf_cli_fail(st ? st : BF_ENOMEM, "reading the mask");
-        goto done;
+    if (a->mask) { /* nonzero = masked, as pyFAI */
+        float *m = NULL;
+        if ((st = to_float(in.mask, R * C, &m)) || !(in.maskb = malloc(R * C))) {
+            free(m);
+            rc = bf_cli_fail(st ? st : BF_ENOMEM, "reading the mask");
+            goto done;
+        }
+        for (size_t i = 0; i < R * C; i++)
+            in.maskb[i] = m[i] != 0;
+        free(m);
     }
-    if ((a->dark && (st = to_float(a->dark, &in.dark, &in.darkf))) ||
-        (a->flat && (st = to_float(a->flat, &in.flat, &in.flatf)))) {
+    if ((a->dark && (st = to_float(in.dark, R * C, &in.darkf))) ||
+        (a->flat && (st = to_float(in.flat, R * C, &in.flatf)))) {
         rc = bf_cli_fail(st, "reading the dark/flat");
         goto done;
     }
@@ -318,16 +168,10 @@ done:
     return rc;
 }
 
-static int integrate_main(int argc, char **argv)
+int bf_cli_integrate_frame(const char *poni, const char *frame, const char *mask,
+                           const char *dark, const char *flat, const char *output,
+                           const bf_integrator_options *o)
 {
-    args a = {0};
-    int rc = parse_args(argc, argv, &a);
-    if (rc)
-        return rc < 0 ? 0 : rc;
+    args a = {poni, mask, dark, flat, output, frame, *o};
     return run(&a);
 }
-
-/* Reached through `beamflow integrate` (cmd_integrate_files.c) for one image file. */
-const bf_cli_command bf_cmd_integrate_frame = {"integrate", "azimuthal integration of one frame "
-                                                            "(.npy -> .xy, pyFAI-compatible)",
-                                               integrate_main};

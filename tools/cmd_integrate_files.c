@@ -1,7 +1,7 @@
-/* beamflow integrate FILES...: whole scans through the integrate pipeline (HDF5 files, globs,
- * directories, file.h5::/path) on the engine, with pyFAI-integrate's option names and its JSON
- * configuration. One image file (.npy, .edf, .cbf, .tif) with no pipeline option goes to the
- * single-frame command (cmd_integrate.c), which writes one .xy curve. */
+/* beamflow integrate: the command's front end. Parses pyFAI-integrate's option names and its
+ * JSON configuration once, then runs whole scans through the integrate pipeline (HDF5 files,
+ * globs, directories, file.h5::/path) on the engine, or, for one image file (.npy, .edf, .cbf,
+ * .tif) and no pipeline option, the single-frame path (cmd_integrate.c) writing one .xy. */
 #include "cli.h"
 #include "cli_config.h"
 #include "cli_run.h"
@@ -30,7 +30,7 @@ static void usage(FILE *f)
             "  -e, --error-model M      none or poisson                              [none]\n"
             "  -P, --polarization F     polarization factor in [-1, 1]               [none]\n"
             "      --polarization-offset RAD\n"
-            "  -m, --mask FILE          mask image (nonzero = masked), with the detector's gaps\n"
+            "  -m, --mask FILE          mask image (nonzero = masked)  [the detector's gap mask]\n"
             "  -d, --dark FILE          dark current to subtract\n"
             "  -f, --flat FILE          flat field to divide by\n"
             "      --dummy V, --delta-dummy D   pixels at V (within D) are invalid\n"
@@ -377,9 +377,14 @@ static int integrate_main(int argc, char **argv)
     if (st)
         return bf_cli_fail(st, "integrate");
     int rc = parse(argc, argv, &a, &cc, &cr, &json_poni);
-    if (rc == 0 && a.ninputs == 1 && !a.pipeline_only && is_single_image(a.inputs[0]) &&
-        !bf_cli_plan_only) {
-        rc = bf_cmd_integrate_frame.main(argc, argv);
+    if (rc == 0 && !a.job.poni) {
+        fprintf(stderr, "beamflow: integrate: missing -p/--poni GEO.poni\n");
+        rc = 2;
+    } else if (rc == 0 && a.ninputs == 1 && !a.pipeline_only && is_single_image(a.inputs[0]) &&
+               !bf_cli_plan_only) {
+        rc = (st = bf_cli_config_finish(&cc)) ? bf_cli_fail(st, "integrate")
+             : bf_cli_integrate_frame(a.job.poni, a.inputs[0], a.job.mask_file, a.job.dark_file,
+                                      a.job.flat_file, a.job.output, &a.job.options);
     } else if (rc == 0) {
         rc = (st = bf_cli_config_finish(&cc)) ? bf_cli_fail(st, "integrate") : run(&a, &cr, cc.cfg);
     }

@@ -25,7 +25,9 @@ typedef struct bf_integrate_job {
     const char *poni;            /* the geometry file */
     bf_integrator_options options; /* npt, unit, method, error model, polarization, dummy, ranges;
                                       its mask and flat pointers are ignored: see the files */
-    const char *mask_file;       /* image files (npy, edf, tiff, cbf, h5::path); NULL: none */
+    const char *mask_file;       /* image files (npy, edf, tiff, cbf, h5::path); the mask
+                                    replaces the detector's, as in pyFAI; NULL: none (the
+                                    detector's gap mask, no dark, no flat) */
     const char *dark_file;
     const char *flat_file;
     const char *output;          /* a file when there is one input file, else a folder; NULL:

@@ -151,15 +151,14 @@ static bf_status load_corrections(bf_integration *ig, size_t rows, size_t cols)
     if (ig->job.mask_file) {
         if ((st = load_image(ig->job.mask_file, "mask", rows, cols, &m)))
             return st;
-        /* pyFAI: the detector's mask and the user's are combined */
-        const uint8_t *det = bf_detector_mask(bf_geometry_detector(ig->geo));
+        /* as pyFAI's integrate1d(mask=...): the user's mask replaces the detector's */
         ig->mask = malloc(rows * cols);
         if (!ig->mask) {
             free(m);
             return bf__error_set(BF_ENOMEM, "out of memory for the mask");
         }
         for (size_t i = 0; i < rows * cols; i++)
-            ig->mask[i] = m[i] != 0 || (det && det[i]);
+            ig->mask[i] = m[i] != 0;
         free(m);
     }
     if (ig->job.dark_file && (st = load_image(ig->job.dark_file, "dark", rows, cols, &ig->dark)))
