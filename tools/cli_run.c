@@ -88,3 +88,33 @@ void bf_cli_run_summary(const char *what, const bf_run_report *rep)
             (unsigned long long)rep->units_failed, (unsigned long long)rep->retries,
             rep->elapsed_s);
 }
+
+int bf_cli_parse(const char *what, int argc, char **argv, const char *shortopts,
+                 const struct option *opts, bf_cli_config *cc, bf_cli_run *cr,
+                 bf_cli_option_fn own, void *user)
+{
+    bf_status st = bf_cli_config_begin(cc);
+    if (st)
+        return bf_cli_fail(st, what);
+    char short_all[128];
+    snprintf(short_all, sizeof short_all, "%s%s", shortopts, BF_CLI_CONFIG_SHORTOPTS);
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, short_all, opts, NULL)) != -1) {
+        int r = bf_cli_config_option(cc, c, optarg);
+        if (r == 0)
+            r = bf_cli_run_option(cr, c, optarg);
+        if (r < 0) { /* a bad flag value is a usage error, as getopt's own */
+            bf_cli_fail((bf_status)r, what);
+            return 2;
+        }
+        if (r > 0)
+            continue;
+        if (c == '?' || c == ':')
+            return 2; /* getopt_long printed why */
+        int rc = own(c, optarg, user);
+        if (rc)
+            return rc;
+    }
+    return (st = bf_cli_config_finish(cc)) ? bf_cli_fail(st, what) : 0;
+}

@@ -49,6 +49,22 @@ bf_status bf_cli_run_prepare(bf_cli_run *cr, const bf_config *cfg, const char *o
 
 void bf_cli_run_free(bf_cli_run *cr);
 
+#include "cli_config.h"
+
+/* Returned by an option handler that printed --help: the subcommand exits 0. */
+#define BF_CLI_HELP (-1)
+
+/* A subcommand's own options: 0 to go on, BF_CLI_HELP, or an exit code (message printed). */
+typedef int (*bf_cli_option_fn)(int opt, const char *arg, void *user);
+
+/* The option loop every running subcommand shares: defaults, then getopt_long over opts (which
+ * hold BF_CLI_RUN_LONGOPTS and BF_CLI_CONFIG_LONGOPTS); configuration and run flags go to cc and
+ * cr, every other option to own(); then the configuration layers under the flags. Returns 0 to
+ * go on (operands from optind), BF_CLI_HELP, or an exit code. The caller frees cc and cr. */
+int bf_cli_parse(const char *what, int argc, char **argv, const char *shortopts,
+                 const struct option *opts, bf_cli_config *cc, bf_cli_run *cr,
+                 bf_cli_option_fn own, void *user);
+
 /* One line on stderr summarising a run (units run / skipped / failed / retried, time). */
 void bf_cli_run_summary(const char *what, const bf_run_report *rep);
 

@@ -89,6 +89,26 @@ done:
     return rc;
 }
 
+typedef struct engine_args {
+    bf_demo_options o;
+    const char *output;
+} engine_args;
+
+static int engine_option(int c, const char *arg, void *user)
+{
+    engine_args *a = user;
+    switch (c) {
+    case 'h': usage(stdout); return BF_CLI_HELP;
+    case 'o': a->output = arg; return 0;
+    case OPT_ITEMS: return parse_count("--items", arg, &a->o.items) ? 2 : 0;
+    case OPT_SAMPLES: return parse_count("--samples", arg, &a->o.samples_per_item) ? 2 : 0;
+    case OPT_SEED: return parse_count("--seed", arg, &a->o.seed) ? 2 : 0;
+    case OPT_DELAY: a->o.unit_delay_s = atof(arg); return 0;
+    }
+    usage(stderr);
+    return 2;
+}
+
 static int demo_engine(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -102,48 +122,20 @@ static int demo_engine(int argc, char **argv)
         BF_CLI_CONFIG_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
-    bf_demo_options o = BF_DEMO_OPTIONS_INIT;
-    const char *output = "beamflow-demo.txt";
-    bf_cli_config cc;
+    engine_args a = {.o = BF_DEMO_OPTIONS_INIT, .output = "beamflow-demo.txt"};
+    bf_cli_config cc = {0};
     bf_cli_run cr = {0};
-    bf_status st = bf_cli_config_begin(&cc);
-    if (st)
-        return bf_cli_fail(st, "demo");
-    int c, rc = 2;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "ho:" BF_CLI_CONFIG_SHORTOPTS, opts, NULL)) != -1) {
-        int r = bf_cli_config_option(&cc, c, optarg);
-        if (r == 0)
-            r = bf_cli_run_option(&cr, c, optarg);
-        if (r < 0) {
-            rc = bf_cli_fail((bf_status)r, "demo");
-            goto done;
-        }
-        if (r > 0)
-            continue;
-        switch (c) {
-        case 'h': usage(stdout); rc = 0; goto done;
-        case 'o': output = optarg; break;
-        case OPT_ITEMS: if (parse_count("--items", optarg, &o.items)) goto done; break;
-        case OPT_SAMPLES: if (parse_count("--samples", optarg, &o.samples_per_item)) goto done; break;
-        case OPT_SEED: if (parse_count("--seed", optarg, &o.seed)) goto done; break;
-        case OPT_DELAY: o.unit_delay_s = atof(optarg); break;
-        default: usage(stderr); goto done;
-        }
+    int rc = bf_cli_parse("demo", argc, argv, "ho:", opts, &cc, &cr, engine_option, &a);
+    if (rc == 0 && optind < argc) {
+        fprintf(stderr, "beamflow: demo: unknown demo '%s' (engine, integrate, simulate)\n",
+                argv[optind]);
+        rc = 2;
     }
-    if (optind < argc) {
-        fprintf(stderr, "beamflow: demo: unknown demo '%s' (available: engine)\n", argv[optind]);
-        goto done;
-    }
-    if ((st = bf_cli_config_finish(&cc))) {
-        rc = bf_cli_fail(st, "demo");
-        goto done;
-    }
-    rc = run_demo(&o, output, &cr, cc.cfg);
-done:
+    if (rc == 0)
+        rc = run_demo(&a.o, a.output, &cr, cc.cfg);
     bf_cli_run_free(&cr);
     bf_cli_config_free(&cc);
-    return rc;
+    return rc == BF_CLI_HELP ? 0 : rc;
 }
 
 static int demo_main(int argc, char **argv)

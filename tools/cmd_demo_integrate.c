@@ -203,6 +203,19 @@ done:
 
 enum { OPT_DIR = 0x2100, OPT_FILES, OPT_FRAMES };
 
+static int demo_option(int c, const char *arg, void *user)
+{
+    demo *d = user;
+    switch (c) {
+    case 'h': usage(stdout); return BF_CLI_HELP;
+    case OPT_DIR: d->dir = arg; return 0;
+    case OPT_FILES: d->files = atoi(arg); return 0;
+    case OPT_FRAMES: d->frames = atoi(arg); return 0;
+    }
+    usage(stderr);
+    return 2;
+}
+
 int bf_cli_demo_integrate(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -215,44 +228,18 @@ int bf_cli_demo_integrate(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     demo d = {.dir = "beamflow-demo-integrate", .files = 2, .frames = 20};
-    bf_cli_config cc;
+    bf_cli_config cc = {0};
     bf_cli_run cr = {0};
-    bf_status st = bf_cli_config_begin(&cc);
-    if (st)
-        return bf_cli_fail(st, "demo integrate");
-    int c, rc = 2;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h" BF_CLI_CONFIG_SHORTOPTS, opts, NULL)) != -1) {
-        int r = bf_cli_config_option(&cc, c, optarg);
-        if (r == 0)
-            r = bf_cli_run_option(&cr, c, optarg);
-        if (r < 0) {
-            rc = bf_cli_fail((bf_status)r, "demo integrate");
-            goto done;
-        }
-        if (r > 0)
-            continue;
-        switch (c) {
-        case 'h': usage(stdout); rc = 0; goto done;
-        case OPT_DIR: d.dir = optarg; break;
-        case OPT_FILES: d.files = atoi(optarg); break;
-        case OPT_FRAMES: d.frames = atoi(optarg); break;
-        default: usage(stderr); goto done;
-        }
-    }
-    if (d.files < 1 || d.frames < 2 || optind < argc) {
+    int rc = bf_cli_parse("demo integrate", argc, argv, "h", opts, &cc, &cr, demo_option, &d);
+    if (rc == 0 && (d.files < 1 || d.frames < 2 || optind < argc)) {
         fprintf(stderr, "beamflow: demo integrate: need --files >= 1, --frames >= 2 and no "
                         "other arguments\n");
-        goto done;
+        rc = 2;
     }
-    if ((st = bf_cli_config_finish(&cc))) {
-        rc = bf_cli_fail(st, "demo integrate");
-        goto done;
-    }
-    rc = run(&d, &cr, cc.cfg);
-done:
+    if (rc == 0)
+        rc = run(&d, &cr, cc.cfg);
     bf_geometry_destroy(d.geo);
     bf_cli_run_free(&cr);
     bf_cli_config_free(&cc);
-    return rc;
+    return rc == BF_CLI_HELP ? 0 : rc;
 }

@@ -122,6 +122,17 @@ static int run(const char *dir, bf_cli_run *cr, bf_config *cfg)
 
 enum { OPT_DIR = 0x2200 };
 
+static int demo_option(int c, const char *arg, void *user)
+{
+    const char **dir = user;
+    switch (c) {
+    case 'h': usage(stdout); return BF_CLI_HELP;
+    case OPT_DIR: *dir = arg; return 0;
+    }
+    usage(stderr);
+    return 2;
+}
+
 int bf_cli_demo_simulate(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -132,40 +143,16 @@ int bf_cli_demo_simulate(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *dir = "beamflow-demo-simulate";
-    bf_cli_config cc;
+    bf_cli_config cc = {0};
     bf_cli_run cr = {0};
-    bf_status st = bf_cli_config_begin(&cc);
-    if (st)
-        return bf_cli_fail(st, "demo simulate");
-    int c, rc = 2;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h" BF_CLI_CONFIG_SHORTOPTS, opts, NULL)) != -1) {
-        int r = bf_cli_config_option(&cc, c, optarg);
-        if (r == 0)
-            r = bf_cli_run_option(&cr, c, optarg);
-        if (r < 0) {
-            rc = bf_cli_fail((bf_status)r, "demo simulate");
-            goto done;
-        }
-        if (r > 0)
-            continue;
-        switch (c) {
-        case 'h': usage(stdout); rc = 0; goto done;
-        case OPT_DIR: dir = optarg; break;
-        default: usage(stderr); goto done;
-        }
-    }
-    if (optind < argc) {
+    int rc = bf_cli_parse("demo simulate", argc, argv, "h", opts, &cc, &cr, demo_option, &dir);
+    if (rc == 0 && optind < argc) {
         usage(stderr);
-        goto done;
+        rc = 2;
     }
-    if ((st = bf_cli_config_finish(&cc))) {
-        rc = bf_cli_fail(st, "demo simulate");
-        goto done;
-    }
-    rc = bf_cli_plan_only ? 0 : run(dir, &cr, cc.cfg);
-done:
+    if (rc == 0 && !bf_cli_plan_only)
+        rc = run(dir, &cr, cc.cfg);
     bf_cli_run_free(&cr);
     bf_cli_config_free(&cc);
-    return rc;
+    return rc == BF_CLI_HELP ? 0 : rc;
 }

@@ -291,72 +291,68 @@ done:
     return rc;
 }
 
+static int integrate_option(int c, const char *arg, void *user)
+{
+    args *a = user;
+    bf_integrator_options *o = &a->job.options;
+    bf_status st = BF_OK;
+    double d;
+    switch (c) {
+    case 'p': a->job.poni = arg; break;
+    case 'n': st = count("--npt", arg, &o->npt); break;
+    case 'u': st = bf_ai_unit_parse(arg, &o->unit); break;
+    case OPT_METHOD: st = bf_method_parse(arg, &o->split, &o->algorithm); break;
+    case 'e': st = bf_error_model_parse(arg, &o->error_model); break;
+    case 'P':
+        st = number("--polarization", arg, &o->polarization_factor);
+        o->has_polarization = 1;
+        break;
+    case OPT_POLOFF: st = number("--polarization-offset", arg, &o->polarization_offset); break;
+    case 'm': a->job.mask_file = arg; break;
+    case 'd': a->job.dark_file = arg; break;
+    case 'f': a->job.flat_file = arg; break;
+    case OPT_DUMMY: st = number("--dummy", arg, &o->dummy), o->has_dummy = 1; break;
+    case OPT_DDUMMY: st = number("--delta-dummy", arg, &o->delta_dummy); break;
+    case OPT_RRANGE: st = pair("--radial-range", arg, o->radial_range), o->has_radial_range = 1; break;
+    case OPT_ARANGE: st = pair("--azimuth-range", arg, o->azimuth_range), o->has_azimuth_range = 1; break;
+    case OPT_NOSA: o->no_solid_angle = 1; break;
+    case OPT_NAZIM: st = count("--npt-azim", arg, &a->npt_azim), a->pipeline_only = true; break;
+    case OPT_DATASET: a->job.dataset = arg, a->pipeline_only = true; break;
+    case OPT_FPU:
+        st = number("--frames-per-unit", arg, &d);
+        if (st == BF_OK && (d < 1 || d != floor(d)))
+            st = bf_error_set(BF_EINVAL, "--frames-per-unit: expected a positive integer");
+        a->job.frames_per_unit = (uint64_t)d;
+        a->pipeline_only = true;
+        break;
+    case OPT_XY: a->job.xy = true, a->pipeline_only = true; break;
+    case OPT_JSON: break; /* read before the other options */
+    case 'o': a->job.output = arg; break;
+    case 'h': usage(stdout); return BF_CLI_HELP;
+    default: usage(stderr); return 2;
+    }
+    if (st) { /* a bad option value is a usage error: exit 2, as getopt's own */
+        bf_cli_fail(st, "integrate");
+        return 2;
+    }
+    return 0;
+}
+
 static int parse(int argc, char **argv, args *a, bf_cli_config *cc, bf_cli_run *cr,
                  char **json_poni)
 {
     for (int i = 1; i < argc; i++) /* the JSON first, so that every flag overrides it */
         if (!strcmp(argv[i], "--json") && i + 1 < argc) {
             a->pipeline_only = true;
-            if (load_json(argv[i + 1], a, json_poni))
-                return bf_cli_fail(BF_EINVAL, "integrate");
+            if (load_json(argv[i + 1], a, json_poni)) {
+                bf_cli_fail(BF_EINVAL, "integrate");
+                return 2;
+            }
         }
-    bf_integrator_options *o = &a->job.options;
-    optind = 1;
-    int c;
-    while ((c = getopt_long(argc, argv, "p:n:u:e:P:m:d:f:o:h" BF_CLI_CONFIG_SHORTOPTS, long_opts,
-                            NULL)) != -1) {
-        int r = bf_cli_config_option(cc, c, optarg);
-        if (r == 0)
-            r = bf_cli_run_option(cr, c, optarg);
-        if (r != 0)
-            a->pipeline_only |= r > 0 && c != 'v' && c != 'q';
-        if (r < 0) {
-            bf_cli_fail((bf_status)r, "integrate");
-            return 2;
-        }
-        if (r > 0)
-            continue;
-        bf_status st = BF_OK;
-        double d;
-        switch (c) {
-        case 'p': a->job.poni = optarg; break;
-        case 'n': st = count("--npt", optarg, &o->npt); break;
-        case 'u': st = bf_ai_unit_parse(optarg, &o->unit); break;
-        case OPT_METHOD: st = bf_method_parse(optarg, &o->split, &o->algorithm); break;
-        case 'e': st = bf_error_model_parse(optarg, &o->error_model); break;
-        case 'P':
-            st = number("--polarization", optarg, &o->polarization_factor);
-            o->has_polarization = 1;
-            break;
-        case OPT_POLOFF: st = number("--polarization-offset", optarg, &o->polarization_offset); break;
-        case 'm': a->job.mask_file = optarg; break;
-        case 'd': a->job.dark_file = optarg; break;
-        case 'f': a->job.flat_file = optarg; break;
-        case OPT_DUMMY: st = number("--dummy", optarg, &o->dummy), o->has_dummy = 1; break;
-        case OPT_DDUMMY: st = number("--delta-dummy", optarg, &o->delta_dummy); break;
-        case OPT_RRANGE: st = pair("--radial-range", optarg, o->radial_range), o->has_radial_range = 1; break;
-        case OPT_ARANGE: st = pair("--azimuth-range", optarg, o->azimuth_range), o->has_azimuth_range = 1; break;
-        case OPT_NOSA: o->no_solid_angle = 1; break;
-        case OPT_NAZIM: st = count("--npt-azim", optarg, &a->npt_azim), a->pipeline_only = true; break;
-        case OPT_DATASET: a->job.dataset = optarg, a->pipeline_only = true; break;
-        case OPT_FPU:
-            st = number("--frames-per-unit", optarg, &d);
-            if (st == BF_OK && (d < 1 || d != floor(d)))
-                st = bf_error_set(BF_EINVAL, "--frames-per-unit: expected a positive integer");
-            a->job.frames_per_unit = (uint64_t)d;
-            a->pipeline_only = true;
-            break;
-        case OPT_XY: a->job.xy = true, a->pipeline_only = true; break;
-        case OPT_JSON: break; /* read above */
-        case 'o': a->job.output = optarg; break;
-        case 'h': usage(stdout); return -1;
-        default: usage(stderr); return 2;
-        }
-        if (st) { /* a bad option value is a usage error: exit 2, as getopt's own */
-            bf_cli_fail(st, "integrate");
-            return 2;
-        }
-    }
+    int rc = bf_cli_parse("integrate", argc, argv, "p:n:u:e:P:m:d:f:o:h", long_opts, cc, cr,
+                          integrate_option, a);
+    if (rc)
+        return rc;
     a->inputs = (const char **)(argv + optind);
     a->ninputs = (size_t)(argc - optind);
     if (a->ninputs == 0) {
@@ -370,29 +366,25 @@ static int parse(int argc, char **argv, args *a, bf_cli_config *cc, bf_cli_run *
 static int integrate_main(int argc, char **argv)
 {
     args a = {.job = BF_INTEGRATE_JOB_INIT};
-    bf_cli_config cc;
+    bf_cli_config cc = {0};
     bf_cli_run cr = {0};
     char *json_poni = NULL;
-    bf_status st = bf_cli_config_begin(&cc);
-    if (st)
-        return bf_cli_fail(st, "integrate");
     int rc = parse(argc, argv, &a, &cc, &cr, &json_poni);
     if (rc == 0 && !a.job.poni) {
         fprintf(stderr, "beamflow: integrate: missing -p/--poni GEO.poni\n");
         rc = 2;
     } else if (rc == 0 && a.ninputs == 1 && !a.pipeline_only && is_single_image(a.inputs[0]) &&
                !bf_cli_plan_only) {
-        rc = (st = bf_cli_config_finish(&cc)) ? bf_cli_fail(st, "integrate")
-             : bf_cli_integrate_frame(a.job.poni, a.inputs[0], a.job.mask_file, a.job.dark_file,
-                                      a.job.flat_file, a.job.output, &a.job.options);
+        rc = bf_cli_integrate_frame(a.job.poni, a.inputs[0], a.job.mask_file, a.job.dark_file,
+                                    a.job.flat_file, a.job.output, &a.job.options);
     } else if (rc == 0) {
-        rc = (st = bf_cli_config_finish(&cc)) ? bf_cli_fail(st, "integrate") : run(&a, &cr, cc.cfg);
+        rc = run(&a, &cr, cc.cfg);
     }
     free(json_poni);
     json_decref(a.json);
     bf_cli_run_free(&cr);
     bf_cli_config_free(&cc);
-    return rc < 0 ? 0 : rc;
+    return rc == BF_CLI_HELP ? 0 : rc;
 }
 
 const bf_cli_command bf_cmd_integrate = {"integrate", "azimuthal integration: frames or whole "
