@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct demo {
     const char *dir;
@@ -61,6 +62,7 @@ static bf_status write_scan(demo *d)
     bf_status st = tth && frame ? bf_geometry_centres(d->geo, BF_UNIT_2TH_DEG, tth)
                                 : bf_error_set(BF_ENOMEM, "out of memory");
     int total = d->files * d->frames;
+    bool tty = isatty(fileno(stderr));
     for (int f = 0; st == BF_OK && f < d->files; f++) {
         char path[4200];
         snprintf(path, sizeof path, "%s/scan0001/ceo2_%04d.h5", d->dir, f);
@@ -73,7 +75,8 @@ static bf_status write_scan(demo *d)
                                      (uint64_t)g, frame);
             if (st == BF_OK)
                 st = bf_h5writer_append(w, frame, 1);
-            fprintf(stderr, "\rwriting the scan: %d/%d frames", g + 1, total);
+            if (tty || g + 1 == total) /* in a log, one line at the end */
+                fprintf(stderr, "\rwriting the scan: %d/%d frames", g + 1, total);
         }
         bf_status cst = bf_h5writer_close(w);
         if (st == BF_OK)
