@@ -27,27 +27,6 @@
 
 #include "core/error.h"
 
-static uint64_t load_be64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-static uint32_t load_be32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
-static void store_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
 /* Transpose the 8x8 bit matrix x (bit 8r+c = row r, column c); its own inverse. */
 static inline uint64_t transpose8x8(uint64_t x)
 {
@@ -306,8 +285,8 @@ bf_status bf__bshuf_chunk_decode(const uint8_t *src, size_t srclen, uint8_t *dst
     if (srclen < 12)
         return bf__error_set(BF_EFORMAT, "%s: bitshuffle chunk of %zu bytes is shorter than its "
                              "12-byte header", what, srclen);
-    uint64_t total = load_be64(src);
-    uint32_t block_bytes = load_be32(src + 8);
+    uint64_t total = bf__load_be64(src);
+    uint32_t block_bytes = bf__load_be32(src + 8);
     if (total != expect)
         return bf__error_set(BF_EFORMAT, "%s: bitshuffle chunk declares %llu decompressed bytes, "
                              "the dataset's chunk holds %zu", what, (unsigned long long)total,
@@ -324,7 +303,7 @@ bf_status bf__bshuf_chunk_decode(const uint8_t *src, size_t srclen, uint8_t *dst
         if (srclen - pos < 4)
             return bf__error_set(BF_EFORMAT, "%s: bitshuffle chunk truncated at block %zu (offset "
                                  "%zu of %zu bytes)", what, iblock, pos, srclen);
-        uint32_t c = load_be32(src + pos);
+        uint32_t c = bf__load_be32(src + pos);
         pos += 4;
         if (c == 0 || c > srclen - pos)
             return bf__error_set(BF_EFORMAT, "%s: bitshuffle block %zu declares %u compressed "
@@ -372,7 +351,7 @@ bf_status bf__bshuf_chunk_encode(const uint8_t *src, size_t n, size_t s, size_t 
     size_t ne = n / s, e = 0, pos = 12;
     for (int i = 7; i >= 0; i--)
         dst[7 - i] = (uint8_t)((uint64_t)n >> (8 * i));
-    store_be32(dst + 8, (uint32_t)(block * s));
+    bf__store_be32(dst + 8, (uint32_t)(block * s));
     while (ne - e >= 8) {
         size_t m = ne - e >= block ? block : (ne - e) - (ne - e) % 8;
         bf__bshuf_transpose(src + e * s, planes, m, s);
@@ -380,7 +359,7 @@ bf_status bf__bshuf_chunk_encode(const uint8_t *src, size_t n, size_t s, size_t 
                                      (int)(cap - pos - 4 > INT_MAX ? INT_MAX : cap - pos - 4));
         if (c <= 0)
             return bf__error_set(BF_EINTERNAL, "bitshuffle encode: LZ4 failed on a block");
-        store_be32(dst + pos, (uint32_t)c);
+        bf__store_be32(dst + pos, (uint32_t)c);
         pos += 4 + (size_t)c;
         e += m;
     }

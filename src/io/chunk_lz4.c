@@ -14,41 +14,14 @@
 
 #include "core/error.h"
 
-static uint64_t load_be64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-static uint32_t load_be32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
-static void store_be64(uint8_t *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (uint8_t)v;
-}
-
-static void store_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
 bf_status bf__lz4_chunk_decode(const uint8_t *src, size_t srclen, uint8_t *dst, size_t expect,
                                const char *what)
 {
     if (srclen < 12)
         return bf__error_set(BF_EFORMAT, "%s: LZ4 chunk of %zu bytes is shorter than its 12-byte "
                              "header", what, srclen);
-    uint64_t total = load_be64(src);
-    uint32_t block = load_be32(src + 8);
+    uint64_t total = bf__load_be64(src);
+    uint32_t block = bf__load_be32(src + 8);
     if (total != expect)
         return bf__error_set(BF_EFORMAT, "%s: LZ4 chunk declares %llu decompressed bytes, the "
                              "dataset's chunk holds %zu", what, (unsigned long long)total, expect);
@@ -63,7 +36,7 @@ bf_status bf__lz4_chunk_decode(const uint8_t *src, size_t srclen, uint8_t *dst, 
         if (srclen - pos < 4)
             return bf__error_set(BF_EFORMAT, "%s: LZ4 chunk truncated at block %zu (offset %zu "
                                  "of %zu bytes)", what, iblock, pos, srclen);
-        uint32_t c = load_be32(src + pos);
+        uint32_t c = bf__load_be32(src + pos);
         pos += 4;
         if (c == 0 || c > srclen - pos)
             return bf__error_set(BF_EFORMAT, "%s: LZ4 block %zu declares %u compressed bytes, "
@@ -113,8 +86,8 @@ bf_status bf__lz4_chunk_encode(const uint8_t *src, size_t n, size_t block, uint8
     if (cap < bf__lz4_chunk_bound(n, block))
         return bf__error_set(BF_EINVAL, "LZ4 encode: output of %zu bytes is below the bound %zu",
                              cap, bf__lz4_chunk_bound(n, block));
-    store_be64(dst, n);
-    store_be32(dst + 8, (uint32_t)block);
+    bf__store_be64(dst, n);
+    bf__store_be32(dst + 8, (uint32_t)block);
     size_t pos = 12;
     for (size_t done = 0; done < n; done += block) {
         size_t m = n - done < block ? n - done : block;
@@ -124,7 +97,7 @@ bf_status bf__lz4_chunk_encode(const uint8_t *src, size_t n, size_t block, uint8
             memcpy(dst + pos + 4, src + done, m);
             c = (int)m;
         }
-        store_be32(dst + pos, (uint32_t)c);
+        bf__store_be32(dst + pos, (uint32_t)c);
         pos += 4 + (size_t)c;
     }
     *outlen = pos;

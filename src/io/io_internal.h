@@ -94,4 +94,32 @@ bf_status bf__cbf_byte_offset_decode(const uint8_t *src, size_t srclen, int32_t 
 bf_status bf__read_file(const char *path, size_t max, uint8_t **buf /* OUT */,
                         size_t *len /* OUT */);
 
+/* Big-endian fields of the HDF5 LZ4 (32004) and bitshuffle (32008) chunk headers. */
+static inline uint64_t bf__load_be64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static inline uint32_t bf__load_be32(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+static inline void bf__store_be64(uint8_t *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+static inline void bf__store_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
 #endif
