@@ -37,7 +37,8 @@ static void usage(FILE *f)
             "      --radial-range A,B   radial range, in the unit\n"
             "      --azimuth-range A,B  azimuthal range [deg]\n"
             "      --no-solid-angle     do not correct for the solid angle\n"
-            "      --npt-azim N         2D (cake) integration: not available yet\n"
+            "      --npt-azim N         2D cakes with N azimuthal bins (NXazint2d)\n"
+            "      --per-scan           one output per scan folder, not per file\n"
             "      --dataset PATH       frames inside the files [detected: ESRF/LIMA, Dectris]\n"
             "      --frames-per-unit N  frames per engine unit         [one input file per unit]\n"
             "      --xy                 also one .xy file per frame\n"
@@ -57,7 +58,7 @@ typedef struct args {
 
 enum {
     OPT_METHOD = 0x2300, OPT_DUMMY, OPT_DDUMMY, OPT_RRANGE, OPT_ARANGE, OPT_NOSA, OPT_POLOFF,
-    OPT_NAZIM, OPT_DATASET, OPT_FPU, OPT_XY, OPT_JSON
+    OPT_NAZIM, OPT_DATASET, OPT_FPU, OPT_XY, OPT_JSON, OPT_PERSCAN
 };
 
 static const struct option long_opts[] = {
@@ -82,6 +83,7 @@ static const struct option long_opts[] = {
     {"dataset", required_argument, NULL, OPT_DATASET},
     {"frames-per-unit", required_argument, NULL, OPT_FPU},
     {"xy", no_argument, NULL, OPT_XY},
+    {"per-scan", no_argument, NULL, OPT_PERSCAN},
     {"json", required_argument, NULL, OPT_JSON},
     {"output", required_argument, NULL, 'o'},
     {"help", no_argument, NULL, 'h'},
@@ -255,11 +257,7 @@ static bool is_single_image(const char *path)
 
 static int run(args *a, bf_cli_run *cr, bf_config *cfg)
 {
-    if (a->npt_azim > 0) {
-        fprintf(stderr, "beamflow: integrate: 2D (cake) integration of files is not available "
-                        "yet; integrate without --npt-azim\n");
-        return 2;
-    }
+    a->job.options.npt_azim = a->npt_azim;
     a->job.inputs = a->inputs;
     a->job.ninputs = a->ninputs;
     a->job.batch_bytes = bf_config_size(cfg, "chunk-size");
@@ -326,6 +324,7 @@ static int integrate_option(int c, const char *arg, void *user)
         a->pipeline_only = true;
         break;
     case OPT_XY: a->job.xy = true, a->pipeline_only = true; break;
+    case OPT_PERSCAN: a->job.per_scan = true, a->pipeline_only = true; break;
     case OPT_JSON: break; /* read before the other options */
     case 'o': a->job.output = arg; break;
     case 'h': usage(stdout); return BF_CLI_HELP;

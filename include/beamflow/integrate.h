@@ -23,8 +23,9 @@ typedef struct bf_integrate_job {
     size_t ninputs;
     const char *dataset;         /* path inside the files; NULL: detect (ESRF/LIMA, Dectris) */
     const char *poni;            /* the geometry file */
-    bf_integrator_options options; /* npt, unit, method, error model, polarization, dummy, ranges;
-                                      its mask and flat pointers are ignored: see the files */
+    bf_integrator_options options; /* npt (npt_azim > 0: 2D cakes, NXazint2d), unit, method,
+                                      error model, polarization, dummy, ranges; its mask and flat
+                                      pointers are ignored: see the files */
     const char *mask_file;       /* image files (npy, edf, tiff, cbf, h5::path); the mask
                                     replaces the detector's, as in pyFAI; NULL: none (the
                                     detector's gap mask, no dark, no flat) */
@@ -32,13 +33,14 @@ typedef struct bf_integrate_job {
     const char *flat_file;
     const char *output;          /* a file when there is one input file, else a folder; NULL:
                                     the current folder */
-    bool xy;                     /* also one .xy curve per frame beside the outputs */
+    bool xy;                     /* also one .xy curve per frame beside the outputs (1D) */
+    bool per_scan;               /* one output per scan folder instead of per input file */
     uint64_t frames_per_unit;    /* 0: one input file per unit */
     uint64_t batch_bytes;        /* frames read and integrated together in a worker; 0: 128 MiB */
 } bf_integrate_job;
 
 #define BF_INTEGRATE_JOB_INIT {NULL, 0, NULL, NULL, BF_INTEGRATOR_OPTIONS_INIT, NULL, NULL, NULL, \
-                               NULL, false, 0, 0}
+                               NULL, false, false, 0, 0}
 
 /* A prepared job: inputs opened and checked, geometry and corrections loaded, outputs named. */
 typedef struct bf_integration bf_integration;
@@ -56,7 +58,7 @@ bf_status bf_integration_plan(const bf_integration *ig, bf_plan **out /* OUT */)
 bf_status bf_integration_run(bf_integration *ig, const bf_run_options *opt,
                              bf_run_report *report /* OUT */);
 
-/** Output files, one per input file, in input order. */
+/** Output files, one per input file (or scan folder with per_scan), in input order. */
 size_t bf_integration_noutputs(const bf_integration *ig);
 const char *bf_integration_output(const bf_integration *ig, size_t i);
 

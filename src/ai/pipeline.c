@@ -29,15 +29,20 @@ struct bf_integration {
     char *poni_text;
     uint8_t *mask;   /* rows*cols or NULL: the detector's own */
     float *dark, *flat;
-    size_t nfiles, npt;
+    size_t nfiles, npt, npt_azim, bins; /* bins: values per frame (npt, or npt_azim x npt) */
     bf_integrator *integ; /* built once per process, shared read-only by its workers */
+    /* outputs: one per input file, or per scan folder with per_scan */
+    size_t ngroups;
+    size_t *group_of;     /* file -> output */
+    size_t *group_first;  /* output -> global index of its first frame */
+    size_t *group_frames; /* output -> frames */
     char **outputs;
     char journal[4200];
     bf_pipeline pipeline;
     /* sink */
     bf_azint_writer **writers;
     size_t *written;
-    double *radial;
+    double *radial, *azimuthal;
 };
 
 typedef struct worker {
@@ -106,36 +111,80 @@ static bool is_directory(const char *path)
     return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
-/* "<folder>/<stem>_azint.h5" for input file i, or job->output itself for a single file. */
+/* The folder holding path, in buf. */
+static void folder_of(const char *path, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s", path);
+    char *slash = strrchr(buf, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(buf, n, ".");
+}
+
+/* Group input files into outputs: one per file, or one per scan folder (files sharing their
+ * folder, consecutive in the sorted list). */
+static bf_status group_files(bf_integration *ig)
+{
+    ig->group_of = calloc(ig->nfiles, sizeof *ig->group_of);
+    ig->group_first = calloc(ig->nfiles, sizeof *ig->group_first);
+    ig->group_frames = calloc(ig->nfiles, sizeof *ig->group_frames);
+    if (!ig->group_of || !ig->group_first || !ig->group_frames)
+        return bf__error_set(BF_ENOMEM, "out of memory");
+    char prev[4096] = "", cur[4096];
+    for (size_t i = 0; i < ig->nfiles; i++) {
+        folder_of(bf_frame_source_path(ig->src, i), cur, sizeof cur);
+        if (i == 0 || !ig->job.per_scan || strcmp(cur, prev) != 0)
+            ig->group_first[ig->ngroups++] = bf_frame_source_first(ig->src, i);
+        ig->group_of[i] = ig->ngroups - 1;
+        bf_frames_info fi;
+        bf_h5frames_info(bf_frame_source_frames(ig->src, i), &fi);
+        ig->group_frames[ig->ngroups - 1] += fi.nframes;
+        snprintf(prev, sizeof prev, "%s", cur);
+    }
+    return BF_OK;
+}
+
+/* "<folder>/<stem>_azint.h5" for each output (stem: the input file's name, or the scan folder's
+ * with per_scan), or job->output itself when there is one input file. */
 static bf_status name_outputs(bf_integration *ig)
 {
+    bf_status st = group_files(ig);
+    if (st)
+        return st;
     const char *out = ig->job.output;
     size_t len = out ? strlen(out) : 0;
     bool folder = !out || ig->nfiles > 1 || is_directory(out) || (len && out[len - 1] == '/');
     if (folder && out && !is_directory(out) && mkdir(out, 0777) != 0)
         return bf__error_errno(BF_EIO, errno, "-o %s: cannot create the output folder", out);
-    ig->outputs = calloc(ig->nfiles, sizeof *ig->outputs);
+    ig->outputs = calloc(ig->ngroups, sizeof *ig->outputs);
     if (!ig->outputs)
         return bf__error_set(BF_ENOMEM, "out of memory");
-    for (size_t i = 0; i < ig->nfiles; i++) {
+    for (size_t i = 0, g = 0; i < ig->nfiles; i++) {
+        if (i > 0 && ig->group_of[i] == ig->group_of[i - 1])
+            continue; /* named after its first file */
         char buf[4200], base[4096];
         if (!folder) {
             snprintf(buf, sizeof buf, "%s", out);
         } else {
-            snprintf(base, sizeof base, "%s", bf_frame_source_path(ig->src, i));
+            if (ig->job.per_scan)
+                folder_of(bf_frame_source_path(ig->src, i), base, sizeof base);
+            else
+                snprintf(base, sizeof base, "%s", bf_frame_source_path(ig->src, i));
             char *stem = basename(base);
-            char *dot = strrchr(stem, '.');
+            char *dot = ig->job.per_scan ? NULL : strrchr(stem, '.');
             if (dot && dot != stem)
                 *dot = '\0';
             snprintf(buf, sizeof buf, "%s/%s_azint.h5", out ? out : ".", stem);
         }
-        if (!(ig->outputs[i] = strdup(buf)))
+        if (!(ig->outputs[g] = strdup(buf)))
             return bf__error_set(BF_ENOMEM, "out of memory");
-        for (size_t k = 0; k < i; k++)
+        for (size_t k = 0; k < g; k++)
             if (strcmp(ig->outputs[k], buf) == 0)
-                return bf__error_set(BF_EINVAL, "inputs %s and %s would both write %s; give -o a "
-                                                "folder per scan", bf_frame_source_path(ig->src, k),
-                                     bf_frame_source_path(ig->src, i), buf);
+                return bf__error_set(BF_EINVAL, "two outputs would both be %s (inputs named alike "
+                                                "in different folders: give --per-scan or one -o "
+                                                "folder per scan)", buf);
+        g++;
     }
     if (folder)
         snprintf(ig->journal, sizeof ig->journal, "%s/beamflow-integrate.journal", out ? out : ".");
@@ -211,12 +260,21 @@ bf_status bf_integration_create(const bf_integrate_job *job, bf_integration **ou
     if ((st = bf_integrator_create(ig->geo, &o, &ig->integ)))
         goto done;
     ig->npt = bf_integrator_npt(ig->integ);
+    ig->npt_azim = bf_integrator_npt_azim(ig->integ);
+    ig->bins = ig->npt * (ig->npt_azim ? ig->npt_azim : 1);
     ig->radial = malloc(ig->npt * sizeof *ig->radial);
     if (ig->radial)
         memcpy(ig->radial, bf_integrator_radial(ig->integ), ig->npt * sizeof *ig->radial);
-    ig->writers = calloc(ig->nfiles, sizeof *ig->writers);
-    ig->written = calloc(ig->nfiles, sizeof *ig->written);
-    if (!ig->radial || !ig->writers || !ig->written) {
+    if (ig->npt_azim && (ig->azimuthal = malloc(ig->npt_azim * sizeof *ig->azimuthal)))
+        memcpy(ig->azimuthal, bf_integrator_azimuthal(ig->integ),
+               ig->npt_azim * sizeof *ig->azimuthal);
+    if (ig->npt_azim && job->xy) {
+        st = bf__error_set(BF_EINVAL, "--xy writes 1D curves; a 2D cake (--npt-azim) has none");
+        goto done;
+    }
+    ig->writers = calloc(ig->ngroups, sizeof *ig->writers);
+    ig->written = calloc(ig->ngroups, sizeof *ig->written);
+    if (!ig->radial || (ig->npt_azim && !ig->azimuthal) || !ig->writers || !ig->written) {
         st = bf__error_set(BF_ENOMEM, "out of memory");
         goto done;
     }
@@ -233,10 +291,14 @@ void bf_integration_destroy(bf_integration *ig)
 {
     if (!ig)
         return;
-    for (size_t i = 0; ig->writers && i < ig->nfiles; i++)
+    for (size_t i = 0; ig->writers && i < ig->ngroups; i++)
         bf_azint_writer_destroy(ig->writers[i]); /* uncommitted: its temporary file goes */
-    for (size_t i = 0; ig->outputs && i < ig->nfiles; i++)
+    for (size_t i = 0; ig->outputs && i < ig->ngroups; i++)
         free(ig->outputs[i]);
+    free(ig->group_of);
+    free(ig->group_first);
+    free(ig->group_frames);
+    free(ig->azimuthal);
     free(ig->outputs);
     free(ig->writers);
     free(ig->written);
@@ -251,7 +313,7 @@ void bf_integration_destroy(bf_integration *ig)
     free(ig);
 }
 
-size_t bf_integration_noutputs(const bf_integration *ig) { return ig->nfiles; }
+size_t bf_integration_noutputs(const bf_integration *ig) { return ig->ngroups; }
 const char *bf_integration_output(const bf_integration *ig, size_t i) { return ig->outputs[i]; }
 const char *bf_integration_journal(const bf_integration *ig) { return ig->journal; }
 
@@ -330,12 +392,13 @@ static bf_status worker_start(const void *job, const bf_worker_info *info, void 
     return BF_OK;
 }
 
-/* Result layout: count x npt intensities, then count x npt sigmas, float32. */
+/* Result layout: count x bins intensities, then count x bins sigmas, float32 (bins = npt, or
+ * npt_azim x npt for cakes). */
 static bf_status run_unit(void *state, const bf_unit *unit, bf_result *out)
 {
     worker *w = state;
     const bf_integration *ig = w->ig;
-    size_t npt = ig->npt, file = (size_t)unit->key;
+    size_t npt = ig->bins, file = (size_t)unit->key;
     const bf_h5frames *f = bf_frame_source_frames(ig->src, file);
     size_t local = (size_t)(unit->first - bf_frame_source_first(ig->src, file));
     float *res;
@@ -353,8 +416,10 @@ static bf_status run_unit(void *state, const bf_unit *unit, bf_result *out)
             w->curves[k] = (bf_curve){.intensity = res + (done + k) * npt,
                                       .sigma = res + (unit->count + done + k) * npt};
         }
-        if (st == BF_OK)
+        if (st == BF_OK && ig->npt_azim == 0)
             st = bf_integrator_integrate1d_batch(w->integ, w->fr, n, w->curves);
+        for (size_t k = 0; st == BF_OK && ig->npt_azim && k < n; k++)
+            st = bf_integrator_integrate2d(w->integ, &w->fr[k], &w->curves[k]);
         bf_result_phase(out, "integrate", t1, bf_time_now());
     }
     return st;
@@ -362,10 +427,11 @@ static bf_status run_unit(void *state, const bf_unit *unit, bf_result *out)
 
 /* ---- the sink ---------------------------------------------------------------------------- */
 
+/* "<output stem>_NNNNN.xy", NNNNN the frame's row in its output. */
 static bf_status write_xy(const bf_integration *ig, size_t file, size_t frame, float *I, float *s)
 {
     char path[4300];
-    snprintf(path, sizeof path, "%.4200s", ig->outputs[file]);
+    snprintf(path, sizeof path, "%.4200s", ig->outputs[ig->group_of[file]]);
     char *dot = strrchr(path, '.');
     if (dot)
         *dot = '\0';
@@ -374,50 +440,49 @@ static bf_status write_xy(const bf_integration *ig, size_t file, size_t frame, f
     return bf_curve_write_xy(path, ig->geo, &ig->job.options, ig->npt, &c);
 }
 
+static bf_status open_writer(bf_integration *ig, size_t file, size_t group)
+{
+    const bf_integrator_options *o = &ig->job.options;
+    bf_geometry_params gp;
+    bf_geometry_get_params(ig->geo, &gp);
+    bf_azint_info info = {
+        .frames = ig->group_frames[group], .npt_rad = ig->npt, .npt_azim = ig->npt_azim,
+        .radial = ig->radial, .azimuthal = ig->azimuthal,
+        .radial_unit = bf_ai_unit_name(o->unit), .wavelength_m = gp.wavelength,
+        .poni = ig->poni_text, .poni_file = ig->job.poni,
+        .method = o->split == BF_SPLIT_NO ? "no" : o->split == BF_SPLIT_BBOX ? "bbox" : "full",
+        .error_model = o->error_model == BF_ERROR_POISSON     ? "poisson"
+                       : o->error_model == BF_ERROR_AZIMUTHAL ? "azimuthal" : "none",
+        .polarization_factor = o->has_polarization ? o->polarization_factor : NAN,
+        .solid_angle = !o->no_solid_angle,
+        .mask = ig->job.mask_file ? ig->job.mask_file : "detector gaps",
+        .source = bf_h5frames_name(bf_frame_source_frames(ig->src, file)),
+    };
+    return bf_azint_writer_create(ig->outputs[group], &info, &ig->writers[group]);
+}
+
 static bf_status accept(void *sink, const bf_unit *unit, const void *data, size_t bytes)
 {
     bf_integration *ig = sink;
-    size_t file = (size_t)unit->key, npt = ig->npt;
-    const bf_h5frames *f = bf_frame_source_frames(ig->src, file);
-    bf_frames_info fi;
-    bf_h5frames_info(f, &fi);
+    size_t file = (size_t)unit->key, group = ig->group_of[file], npt = ig->bins;
     if (bytes != 2 * unit->count * npt * sizeof(float))
         return bf__error_set(BF_EINTERNAL, "integrate: unit %llu brought %zu bytes",
                              (unsigned long long)unit->id, bytes);
     bf_status st = BF_OK;
-    if (!ig->writers[file]) {
-        bf_azint_info info = {
-            .frames = fi.nframes, .npt_rad = npt, .radial = ig->radial,
-            .radial_unit = bf_ai_unit_name(ig->job.options.unit),
-            .poni = ig->poni_text, .poni_file = ig->job.poni,
-            .method = ig->job.options.split == BF_SPLIT_NO ? "no" :
-                      ig->job.options.split == BF_SPLIT_BBOX ? "bbox" : "full",
-            .error_model = ig->job.options.error_model == BF_ERROR_POISSON ? "poisson" :
-                           ig->job.options.error_model == BF_ERROR_AZIMUTHAL ? "azimuthal" : "none",
-            .polarization_factor = ig->job.options.has_polarization
-                                       ? ig->job.options.polarization_factor : NAN,
-            .solid_angle = !ig->job.options.no_solid_angle,
-            .mask = ig->job.mask_file ? ig->job.mask_file : "detector gaps",
-            .source = bf_h5frames_name(f),
-        };
-        bf_geometry_params gp;
-        bf_geometry_get_params(ig->geo, &gp);
-        info.wavelength_m = gp.wavelength;
-        if ((st = bf_azint_writer_create(ig->outputs[file], &info, &ig->writers[file])))
-            return st;
-    }
+    if (!ig->writers[group] && (st = open_writer(ig, file, group)))
+        return st;
     const float *I = data, *sigma = I + unit->count * npt;
-    size_t local = (size_t)(unit->first - bf_frame_source_first(ig->src, file));
-    if ((st = bf_azint_writer_put(ig->writers[file], local, unit->count, I, sigma)))
+    size_t row = (size_t)(unit->first - ig->group_first[group]);
+    if ((st = bf_azint_writer_put(ig->writers[group], row, unit->count, I, sigma)))
         return st;
     for (size_t k = 0; ig->job.xy && k < unit->count; k++)
-        if ((st = write_xy(ig, file, local + k, (float *)I + k * npt, (float *)sigma + k * npt)))
+        if ((st = write_xy(ig, file, row + k, (float *)I + k * npt, (float *)sigma + k * npt)))
             return st;
-    ig->written[file] += unit->count;
-    if (ig->written[file] == fi.nframes) {
-        st = bf_azint_writer_commit(ig->writers[file]);
-        bf_azint_writer_destroy(ig->writers[file]);
-        ig->writers[file] = NULL;
+    ig->written[group] += unit->count;
+    if (ig->written[group] == ig->group_frames[group]) {
+        st = bf_azint_writer_commit(ig->writers[group]);
+        bf_azint_writer_destroy(ig->writers[group]);
+        ig->writers[group] = NULL;
     }
     return st;
 }

@@ -219,6 +219,62 @@ static void corrupt_chunk_fails_only_its_unit(void **state)
     assert_int_equal(access(path, F_OK), 0);
 }
 
+static float *read_all(const char *path, size_t n)
+{
+    float *v = malloc(n * sizeof *v);
+    assert_ok(bf_azint_read(path, v, NULL, n));
+    return v;
+}
+
+static void per_scan_and_cakes(void **state)
+{
+    (void)state;
+    /* one output for the scan folder, holding every file's frames in order */
+    char out[600], path[700], ref[700];
+    snprintf(out, sizeof out, "%s/perscan", dir);
+    bf_integrate_job j = job_for(out);
+    j.per_scan = true;
+    j.frames_per_unit = 4;
+    run_job(&j, BF_SCHED_THREADS, 2, NULL, BF_OK);
+    const char *leaf = strrchr(dir, '/') + 1;
+    snprintf(path, sizeof path, "%s/%s_azint.h5", out, leaf);
+    float *all = read_all(path, FILES * FRAMES * NPT);
+    for (int file = 0; file < FILES; file++) {
+        snprintf(ref, sizeof ref, "%s/serial/scan_%04d_azint.h5", dir, file);
+        float *one = read_all(ref, FRAMES * NPT);
+        assert_memory_equal(all + (size_t)file * FRAMES * NPT, one, FRAMES * NPT * sizeof *one);
+        free(one);
+    }
+    free(all);
+
+    /* 2D cakes: NXazint2d, each frame equal to the kernel's integrate2d */
+    enum { NAZ = 12 };
+    snprintf(out, sizeof out, "%s/cake", dir);
+    j = job_for(out);
+    j.options.npt_azim = NAZ;
+    run_job(&j, BF_SCHED_PROCESSES, 2, NULL, BF_OK);
+    snprintf(path, sizeof path, "%s/scan_0002_azint.h5", out);
+    float *cakes = read_all(path, FRAMES * NAZ * NPT);
+    bf_geometry *geo;
+    bf_integrator *integ;
+    assert_ok(bf_geometry_read_poni(poni, &geo));
+    assert_ok(bf_integrator_create(geo, &j.options, &integ));
+    static int32_t v[ROWS * COLS];
+    static float I[NAZ * NPT], s[NAZ * NPT];
+    bf_curve c = {.intensity = I, .sigma = s};
+    frame_values(2, 5, v);
+    bf_frame fr = {v, BF_DTYPE_I32, ROWS, COLS, NULL, NULL};
+    assert_ok(bf_integrator_integrate2d(integ, &fr, &c));
+    assert_memory_equal(cakes + 5 * NAZ * NPT, I, sizeof I);
+    free(cakes);
+    bf_integrator_destroy(integ);
+    bf_geometry_destroy(geo);
+
+    j.xy = true;
+    bf_integration *ig;
+    assert_fails(bf_integration_create(&j, &ig), BF_EINVAL, "--xy writes 1D curves");
+}
+
 static void bad_inputs_fail_before_work(void **state)
 {
     (void)state;
@@ -257,6 +313,7 @@ int main(void)
         cmocka_unit_test(curves_match_the_kernel),
         cmocka_unit_test(same_output_on_every_scheduler),
         cmocka_unit_test(corrupt_chunk_fails_only_its_unit),
+        cmocka_unit_test(per_scan_and_cakes),
         cmocka_unit_test(bad_inputs_fail_before_work),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
