@@ -157,7 +157,8 @@ static bf_status name_outputs(bf_integration *ig)
     const char *out = ig->job.output;
     size_t len = out ? strlen(out) : 0;
     bool folder = !out || ig->nfiles > 1 || is_directory(out) || (len && out[len - 1] == '/');
-    if (folder && out && !is_directory(out) && mkdir(out, 0777) != 0)
+    /* EEXIST is fine: MPI ranks prepare the same job at the same time */
+    if (folder && out && !is_directory(out) && mkdir(out, 0777) != 0 && errno != EEXIST)
         return bf__error_errno(BF_EIO, errno, "-o %s: cannot create the output folder", out);
     ig->outputs = calloc(ig->ngroups, sizeof *ig->outputs);
     if (!ig->outputs)

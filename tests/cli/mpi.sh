@@ -40,4 +40,19 @@ single_rank() {
 }
 check "one rank falls back to serial" single_rank
 
+integrate_under_mpi() {
+    "$BF" demo integrate --dir di --files 2 --frames 3 --progress none >/dev/null || return 1
+    "$BF" integrate -p di/geometry.poni -n 300 -e poisson di/scan0001 -o serial --scheduler serial \
+        --progress none >/dev/null || return 1
+    timeout -k 5 120 mpirun -n 3 "$BF" integrate -p di/geometry.poni -n 300 -e poisson di/scan0001 \
+        -o ranks --scheduler mpi --frames-per-unit 2 --progress none >/dev/null || return 1
+    "$PY" -c '
+import h5py, numpy
+for f in ("ceo2_0000_azint.h5", "ceo2_0001_azint.h5"):
+    a = h5py.File("serial/" + f, "r")["entry/data/I"][()]
+    b = h5py.File("ranks/" + f, "r")["entry/data/I"][()]
+    assert a.shape == (3, 300) and numpy.array_equal(a, b), f'
+}
+check "integrate under mpirun -n 3 writes the serial bytes" integrate_under_mpi
+
 finish
