@@ -124,8 +124,8 @@ bf_status bf__ms_check_overlaps(const bf_atoms *atoms, double tol);
 /* Read a whole file into a NUL-terminated buffer. */
 bf_status bf__ms_read_file(const char *path, char **text, size_t *len);
 
-/* Private .npy (1.0) writer/reader for "<f4" and "<c8" C-order arrays (npy_out.c), until the
- * shared src/io/npy module is folded in. The writer goes through bf_file_commit. */
+/* .npy with numpy's dtype names ("<f4", "<c8"), over io's reader and writer (npy_out.c); the
+ * writer commits the file whole. The array read is malloc'ed: the caller frees it. */
 bf_status bf__ms_npy_write(const char *path, const char *dtype, size_t ndim, const size_t *shape,
                            const void *data);
 bf_status bf__ms_npy_read(const char *path, char dtype[8], size_t *ndim, size_t shape[8],
