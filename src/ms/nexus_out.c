@@ -5,84 +5,44 @@
  *   /entry/intensity (NXdata): mean |ψ|² (x, y), axes x, y
  *   /entry/image (NXdata): the image through the CTF, when the job has one
  *   /entry/diffraction (NXdata): the pattern, axes kx, ky in 1/angstrom, when computed
- * The file is written under a temporary name and committed whole. HDF5 calls stay on the calling
- * thread (HDF5 is not thread-safe); this belongs in src/io once the shared HDF5 layer lands. */
+ * The file is written under a temporary name and committed whole, under io's HDF5 lock (which
+ * also keeps HDF5 from printing), with src/nexus's field writers. */
 #include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/io_internal.h"
 #include "ms/job_internal.h"
 #include "ms/ms_result.h"
+#include "nexus/nx.h"
 
-/* Variable-length UTF-8 strings: h5py reads them as str. */
-static hid_t utf8_type(void)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, H5T_VARIABLE);
-    H5Tset_cset(t, H5T_CSET_UTF8);
-    return t;
-}
-
+/* Boolean shorthands over src/nexus's helpers, so a group reads as one chain of fields. */
 static int attr_string(hid_t obj, const char *name, const char *value)
 {
-    hid_t t = utf8_type(), s = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(obj, name, t, s, H5P_DEFAULT, H5P_DEFAULT);
-    int ok = a >= 0 && H5Awrite(a, t, &value) >= 0;
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(s);
-    H5Tclose(t);
-    return ok;
+    return bf__nx_attr_string(obj, name, value) == BF_OK;
 }
 
 static int attr_strings(hid_t obj, const char *name, const char *const *v, size_t n)
 {
-    hsize_t dim = n;
-    hid_t t = utf8_type(), s = H5Screate_simple(1, &dim, NULL);
-    hid_t a = H5Acreate2(obj, name, t, s, H5P_DEFAULT, H5P_DEFAULT);
-    int ok = a >= 0 && H5Awrite(a, t, v) >= 0;
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(s);
-    H5Tclose(t);
-    return ok;
+    return bf__nx_attr_strings(obj, name, v, n) == BF_OK;
 }
 
 static int string_dataset(hid_t g, const char *name, const char *value)
 {
-    hid_t t = utf8_type(), s = H5Screate(H5S_SCALAR);
-    hid_t d = H5Dcreate2(g, name, t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    int ok = d >= 0 && H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &value) >= 0;
-    if (d >= 0)
-        H5Dclose(d);
-    H5Sclose(s);
-    H5Tclose(t);
-    return ok;
+    return bf__nx_string(g, name, value) == BF_OK;
 }
 
 static int dataset(hid_t g, const char *name, hid_t type, int rank, const hsize_t *dims,
                    const void *data, const char *units)
 {
-    hid_t s = H5Screate_simple(rank, dims, NULL);
-    hid_t d = H5Dcreate2(g, name, type, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    int ok = d >= 0 && H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0;
-    if (ok && units)
-        ok = attr_string(d, "units", units);
-    if (d >= 0)
-        H5Dclose(d);
-    H5Sclose(s);
-    return ok;
+    return bf__nx_array(g, name, type, rank, dims, data, units, NULL) == BF_OK;
 }
 
 static hid_t group(hid_t parent, const char *name, const char *nxclass)
 {
-    hid_t g = H5Gcreate2(parent, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (g >= 0 && !attr_string(g, "NX_class", nxclass)) {
-        H5Gclose(g);
-        return -1;
-    }
-    return g;
+    hid_t g = -1;
+    return bf__nx_group(parent, name, nxclass, &g) == BF_OK ? g : -1;
 }
 
 /* An axis of n points: i * step (real space) or centred frequencies (fft-shifted). */
@@ -155,10 +115,7 @@ bf_status bf__ms_write_nexus(const bf_ms_job *j, const bf_ms_result *r, const ch
 {
     char tmp[4096];
     bf_file_temp_name(path, tmp, sizeof tmp);
-    H5E_auto2_t func;
-    void *data;
-    H5Eget_auto2(H5E_DEFAULT, &func, &data);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* the library never prints */
+    bf__h5_lock();
     hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     int ok = f >= 0;
     hid_t e = ok ? group(f, "entry", "NXentry") : -1;
@@ -175,7 +132,7 @@ bf_status bf__ms_write_nexus(const bf_ms_job *j, const bf_ms_result *r, const ch
         H5Gclose(e);
     if (f >= 0 && H5Fclose(f) < 0)
         ok = 0;
-    H5Eset_auto2(H5E_DEFAULT, func, data);
+    bf__h5_unlock();
     if (!ok) {
         remove(tmp);
         return bf__error_set(BF_EIO, "%s: writing the NeXus file failed", path);
@@ -189,10 +146,7 @@ bf_status bf__ms_write_potential_nexus(const char *path, const char *job_text, c
 {
     char tmp[4096];
     bf_file_temp_name(path, tmp, sizeof tmp);
-    H5E_auto2_t func;
-    void *data;
-    H5Eget_auto2(H5E_DEFAULT, &func, &data);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    bf__h5_lock();
     hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     hid_t e = f >= 0 ? group(f, "entry", "NXentry") : -1;
     hid_t g = e >= 0 ? group(e, "potential", "NXdata") : -1;
@@ -223,7 +177,7 @@ bf_status bf__ms_write_potential_nexus(const char *path, const char *job_text, c
         H5Gclose(e);
     if (f >= 0 && H5Fclose(f) < 0)
         ok = 0;
-    H5Eset_auto2(H5E_DEFAULT, func, data);
+    bf__h5_unlock();
     if (!ok) {
         remove(tmp);
         return bf__error_set(BF_EIO, "%s: writing the NeXus file failed", path);
