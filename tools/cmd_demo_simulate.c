@@ -101,7 +101,9 @@ static int run(const char *dir, bf_cli_run *cr, bf_config *cfg)
     if (st == BF_OK) {
         bf_ms_run_options mo = BF_MS_RUN_OPTIONS_INIT;
         mo.run = &ro;
-        st = bf_ms_simulate(job, &mo, &res);
+        st = bf_fft_planning_parse(bf_config_get(cfg, "fft-planning"), &mo.planning);
+        if (st == BF_OK)
+            st = bf_ms_simulate(job, &mo, &res);
     }
     double t = bf_time_now() - t0;
     if (st == BF_OK && bf_mpi_rank() == 0) {

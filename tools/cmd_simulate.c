@@ -23,7 +23,8 @@ static void usage(FILE *f)
                "Run the job's plane wave (HRTEM) or probe through every configuration (frozen\n"
                "phonons or the frames of a multi-frame XYZ) and write the outputs its \"output\"\n"
                "section names. Each configuration is one unit of work.\n\n"
-               "  --fft-planning MODE       measure (default), estimate or patient\n"
+               "  --fft-planning MODE       measure (default), estimate or patient: the configuration\n"
+               "                            key fft-planning\n"
                "  --wisdom FILE             read FFTW wisdom from FILE if it exists, save it after\n"
                "  -h, --help                this help\n\n" BF_CLI_RUN_HELP "\n" BF_CLI_CONFIG_HELP);
 }
@@ -37,6 +38,8 @@ static int run(const char *path, bf_cli_run *cr, bf_config *cfg, bf_ms_run_optio
     bf_status st = BF_OK;
     if (wisdom && access(wisdom, R_OK) == 0)
         st = bf_fft_wisdom_import(wisdom);
+    if (!st && mo->planning == BF_FFT_DEFAULT)
+        st = bf_fft_planning_parse(bf_config_get(cfg, "fft-planning"), &mo->planning);
     if (!st)
         st = bf_ms_job_load(path, &job);
     if (!st)
@@ -87,9 +90,9 @@ static int cmd(int argc, char **argv)
             continue;
         switch (c) {
         case 'h': usage(stdout); rc = 0; goto done;
-        case OPT_PLANNING:
-            if (bf_fft_planning_parse(optarg, &mo.planning)) {
-                rc = bf_cli_fail(BF_EINVAL, "simulate");
+        case OPT_PLANNING: /* the configuration key, spelled as a flag */
+            if ((st = bf_config_set(cc.cfg, "fft-planning", optarg, "--fft-planning"))) {
+                rc = bf_cli_fail(st, "simulate");
                 goto done;
             }
             break;

@@ -22,7 +22,7 @@
  *   device              cpu | gpu                                       (cpu)
  *   progress            auto | bar | plain | json | none                (auto)
  *   log-level           error | warn | info | debug                     (warn)
- *   fft-planning        estimate | measure | patient                    (estimate)
+ *   fft-planning        estimate | measure | patient                    (measure)
  *   fft-cache-size      size, memory kept for FFT plans and wisdom      (256 MiB)
  *   max-retries         integer >= 0, reruns of a unit whose worker died (3)
  */

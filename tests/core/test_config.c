@@ -48,7 +48,7 @@ static void defaults(void **state)
     static const char *const expect[][2] = {
         {"scheduler", "threads"},      {"workers", "auto"},       {"threads-per-worker", "1"},
         {"chunk-size", "128 MiB"},     {"chunk-size-gpu", "512 MiB"}, {"device", "cpu"},
-        {"progress", "auto"},          {"log-level", "warn"},     {"fft-planning", "estimate"},
+        {"progress", "auto"},          {"log-level", "warn"},     {"fft-planning", "measure"},
         {"fft-cache-size", "256 MiB"}, {"max-retries", "3"},
     };
     size_t n = sizeof expect / sizeof expect[0];
