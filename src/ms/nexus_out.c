@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/io_internal.h"
 #include "ms/job_internal.h"
 #include "ms/ms_result.h"
 #include "nexus/nx.h"
@@ -114,9 +113,7 @@ static int diffraction_group(hid_t entry, const bf_ms_result *r)
 bf_status bf__ms_write_nexus(const bf_ms_job *j, const bf_ms_result *r, const char *path)
 {
     char tmp[4096];
-    bf_file_temp_name(path, tmp, sizeof tmp);
-    bf__h5_lock();
-    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t f = bf__nx_begin(path, tmp, sizeof tmp);
     int ok = f >= 0;
     hid_t e = ok ? group(f, "entry", "NXentry") : -1;
     ok = e >= 0 && attr_string(f, "default", "entry") && attr_string(e, "default", "intensity");
@@ -130,14 +127,7 @@ bf_status bf__ms_write_nexus(const bf_ms_job *j, const bf_ms_result *r, const ch
     }
     if (e >= 0)
         H5Gclose(e);
-    if (f >= 0 && H5Fclose(f) < 0)
-        ok = 0;
-    bf__h5_unlock();
-    if (!ok) {
-        remove(tmp);
-        return bf__error_set(BF_EIO, "%s: writing the NeXus file failed", path);
-    }
-    return bf_file_commit(tmp, path);
+    return bf__nx_finish(f, ok, tmp, path);
 }
 
 bf_status bf__ms_write_potential_nexus(const char *path, const char *job_text, const float *v,
@@ -145,9 +135,7 @@ bf_status bf__ms_write_potential_nexus(const char *path, const char *job_text, c
                                        const double *dz)
 {
     char tmp[4096];
-    bf_file_temp_name(path, tmp, sizeof tmp);
-    bf__h5_lock();
-    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t f = bf__nx_begin(path, tmp, sizeof tmp);
     hid_t e = f >= 0 ? group(f, "entry", "NXentry") : -1;
     hid_t g = e >= 0 ? group(e, "potential", "NXdata") : -1;
     int ok = g >= 0 && attr_string(f, "default", "entry") && attr_string(e, "default", "potential");
@@ -175,12 +163,5 @@ bf_status bf__ms_write_potential_nexus(const char *path, const char *job_text, c
         H5Gclose(g);
     if (e >= 0)
         H5Gclose(e);
-    if (f >= 0 && H5Fclose(f) < 0)
-        ok = 0;
-    bf__h5_unlock();
-    if (!ok) {
-        remove(tmp);
-        return bf__error_set(BF_EIO, "%s: writing the NeXus file failed", path);
-    }
-    return bf_file_commit(tmp, path);
+    return bf__nx_finish(f, ok, tmp, path);
 }

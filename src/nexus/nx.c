@@ -2,8 +2,11 @@
  * failure says which field of which file could not be written. */
 #include "nexus/nx.h"
 
+#include "io/io_internal.h"
+
 #include "core/error.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -196,6 +199,25 @@ bf_status bf__nx_write_rows(hid_t dset, hid_t type, hsize_t first, hsize_t count
     return rc < 0 ? bf__error_set(BF_EIO, "HDF5: cannot write rows %llu-%llu",
                                   (unsigned long long)first, (unsigned long long)(first + count))
                   : BF_OK;
+}
+
+hid_t bf__nx_begin(const char *path, char *tmp, size_t n)
+{
+    bf_file_temp_name(path, tmp, n);
+    bf__h5_lock();
+    return H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+}
+
+bf_status bf__nx_finish(hid_t file, int ok, const char *tmp, const char *path)
+{
+    if (file < 0 || H5Fclose(file) < 0)
+        ok = 0;
+    bf__h5_unlock();
+    if (!ok) {
+        remove(tmp);
+        return bf__error_set(BF_EIO, "%s: writing the NeXus file failed", path);
+    }
+    return bf_file_commit(tmp, path);
 }
 
 void bf__nx_now(char *buf, size_t n)

@@ -37,6 +37,12 @@ bf_status bf__nx_rows_create(hid_t parent, const char *name, hid_t type, int ran
 bf_status bf__nx_write_rows(hid_t dset, hid_t type, hsize_t first, hsize_t count,
                             const void *data);
 
+/* A file written in one go: bf__nx_begin takes io's HDF5 lock and creates path's temporary
+ * name (tmp, n bytes) and returns the file (negative on failure, still locked); bf__nx_finish
+ * closes it, releases the lock, and commits it to path when ok, else removes it. */
+hid_t bf__nx_begin(const char *path, char *tmp, size_t n);
+bf_status bf__nx_finish(hid_t file, int ok, const char *tmp, const char *path);
+
 /* The current time as ISO 8601 with the time zone, for NeXus date fields. */
 void bf__nx_now(char *buf, size_t n);
 
