@@ -40,6 +40,16 @@ typedef struct bf_atoms bf_atoms;
  *  unknown Z, non-finite positions or a non-positive cell length. [thread-safe] */
 bf_status bf_atoms_create(size_t n, const int *z, const double *xyz, const double cell[3],
                           bf_atoms **out /* OUT */);
+/** Atoms in a general periodic cell (lattice vectors a, b, c as the rows of lattice[9], Å;
+ *  Cartesian positions xyz[3n]) made into atoms in an orthogonal cell as abTEM 1.0.9's
+ *  orthogonalize_cell does: an orthogonal cell is kept; otherwise the smallest supercell with
+ *  vectors along x, y and z (combinations of at most ±5 of each lattice vector: the cubic cell
+ *  of a primitive fcc or bcc cell, the orthorhombic a x a√3 x c cell of hcp) is cut out, atoms
+ *  wrapped into it, and rotated onto the axes. Where abTEM would strain the structure because
+ *  no such supercell exists (a rhombohedral lattice), this is BF_EUNSUPPORTED naming the strain.
+ *  [thread-safe] */
+bf_status bf_atoms_create_lattice(size_t n, const int *z, const double *xyz,
+                                  const double lattice[9], bf_atoms **out /* OUT */);
 void bf_atoms_destroy(bf_atoms *atoms);
 size_t bf_atoms_count(const bf_atoms *atoms);
 /** Views into the atoms: numbers (n), positions (3n, Å), cell (3, Å). [thread-safe] */
@@ -55,20 +65,28 @@ const double *bf_atoms_sigmas(const bf_atoms *atoms);
 bf_status bf_atoms_repeat(const bf_atoms *atoms, const int rep[3], bf_atoms **out /* OUT */);
 
 /** ASE's bulk(): name is a symbol ("Au") or a formula for compounds ("NaCl", "GaAs", "CaF2",
- *  "SrTiO3"). crystalstructure NULL takes ASE's reference state. a, c = 0 take the reference
- *  lattice constants (Å). Only orthogonal cells are produced: cubic (fcc, bcc, sc, diamond,
- *  zincblende, rocksalt, cesiumchloride, fluorite, perovskite) or orthorhombic (hcp, wurtzite,
- *  fcc, bcc, diamond, zincblende, rocksalt); a primitive non-orthogonal cell is an error that
- *  says to ask for cubic or orthorhombic. */
+ *  "SrTiO3"); crystalstructure one of ASE's sc, fcc, bcc, tetragonal, bct, hcp, rhombohedral,
+ *  orthorhombic, diamond, zincblende, rocksalt, cesiumchloride, fluorite, wurtzite, or
+ *  perovskite (ABO3, cubic; an extension). NULL takes ASE 3.22's reference state of the element,
+ *  and lattice constants left 0 come from it as ASE takes them. cubic and orthorhombic give
+ *  ASE's conventional cells (cubic fluorite is an extension); otherwise ASE's primitive cell is
+ *  built and made orthogonal as abTEM does (bf_atoms_create_lattice): fcc -> its 4-atom cubic
+ *  cell, hcp -> the 4-atom a x a√3 x c cell; rhombohedral lattices (but for α = 60° or 90°)
+ *  have no orthogonal supercell and are BF_EUNSUPPORTED. tetragonal (a x a x c, one atom per formula) is built as ASE lists
+ *  but does not build it; mcl is not supported. */
 typedef struct bf_bulk_options {
     const char *name;
     const char *crystalstructure; /* NULL: ASE's reference state for the element */
     double a;                     /* Å; 0: reference */
-    double c;                     /* Å; 0: reference c/a (hcp) or ideal sqrt(8/3) */
+    double c;                     /* Å; 0: reference c/a (hcp, wurtzite: ideal sqrt(8/3) when
+                                     the reference is another structure) */
     int cubic;                    /* 1: cubic conventional cell */
     int orthorhombic;             /* 1: orthorhombic cell (ASE's orthorhombic=True) */
+    double b;                     /* Å (orthorhombic); 0: reference b/a */
+    double alpha;                 /* degrees (rhombohedral); 0: reference */
+    double u;                     /* wurtzite internal coordinate; 0: ideal 1/4 + 1/(3 (c/a)²) */
 } bf_bulk_options;
-#define BF_BULK_OPTIONS_INIT {NULL, NULL, 0.0, 0.0, 0, 0}
+#define BF_BULK_OPTIONS_INIT {NULL, NULL, 0.0, 0.0, 0, 0, 0.0, 0.0, 0.0}
 
 bf_status bf_bulk(const bf_bulk_options *opt, bf_atoms **out /* OUT */);
 
@@ -84,7 +102,9 @@ void bf_frames_free(bf_frames *frames); /* destroys every frame and empties the 
  *  (comment, cell line, "Z x y z occ sigma" lines, -1), VASP POSCAR/CONTCAR (VASP 5 with species
  *  line, Direct or Cartesian), CIF (one data block; _cell_*, _atom_site_fract_* and the
  *  symmetry operations of _symmetry_equiv_pos_as_xyz / _space_group_symop_operation_xyz).
- *  Malformed input is BF_EFORMAT with a line number. [thread-safe] */
+ *  Non-orthogonal cells are made orthogonal as bf_atoms_create_lattice does (BF_EUNSUPPORTED
+ *  naming the file and line of the cell where that is impossible). Malformed input is
+ *  BF_EFORMAT with a line number. [thread-safe] */
 bf_status bf_xyz_parse(const char *text, size_t len, const char *name, bf_frames *out /* OUT */);
 bf_status bf_kirkland_xyz_parse(const char *text, size_t len, const char *name,
                                 bf_atoms **out /* OUT */);

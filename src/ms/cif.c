@@ -1,17 +1,19 @@
-/* CIF reader for crystal structures: the first data block's cell (_cell_length_*, angles must be
- * 90°), the atom_site loop (type symbol or label, fractional x y z) and the symmetry operations
+/* CIF reader for crystal structures: the first data block's cell (_cell_length_*, _cell_angle_*
+ * turned into lattice vectors as ASE's cellpar_to_cell: a along x, b in the xy plane), the
+ * atom_site loop (type symbol or label, fractional x y z) and the symmetry operations
  * (_symmetry_equiv_pos_as_xyz or _space_group_symop_operation_xyz; none means P1). Every
  * operation is applied to every site, positions are wrapped into [0, 1) and duplicates (closer
  * than 1e-4 in fractional coordinates, periodically) are merged, as ASE's reader does.
  * Tokenising follows CIF 1.1: quotes close only before whitespace, '#' comments, ';' text fields.
- * Invariants: errors name the file and line; only orthogonal cells are accepted. */
+ * Invariants: errors name the file and line; a non-orthogonal cell is made orthogonal as abTEM
+ * does (orthogonalize.c). */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ms/ms_internal.h"
+#include "ms/structure_internal.h"
 
 typedef struct tok {
     char *s;
@@ -307,15 +309,15 @@ static bf_status scan(const toks *ts, cif *c, const char *name)
     return BF_OK;
 }
 
-static int duplicate(const bf__ms_atom_list *l, size_t from, int z, const double f[3],
-                     const double cell[3])
+/* l holds fractional coordinates until the cell is applied */
+static int duplicate(const bf__ms_atom_list *l, size_t from, int z, const double f[3])
 {
     for (size_t i = from; i < l->n; i++) {
         if (l->z[i] != z)
             continue;
         double d2 = 0.0;
         for (int k = 0; k < 3; k++) {
-            double d = l->xyz[3 * i + k] / cell[k] - f[k];
+            double d = l->xyz[3 * i + k] - f[k];
             d -= nearbyint(d);
             d2 += d * d;
         }
@@ -325,20 +327,38 @@ static int duplicate(const bf__ms_atom_list *l, size_t from, int z, const double
     return 0;
 }
 
+/* ASE's cellpar_to_cell (default orientation): angles within 2 ulp of 90° are exactly 90°. */
+static int cellpar_to_cell(const double len[3], const double ang[3], double lat[9])
+{
+    const double eps = 2.0 * 1.4210854715202004e-14; /* 2 * numpy.spacing(90.0) */
+    double co[3], sin_gamma = 1.0;
+    for (int k = 0; k < 3; k++) {
+        if (!(ang[k] > 0.0 && ang[k] < 180.0))
+            return 0;
+        co[k] = fabs(ang[k] - 90.0) < eps ? 0.0 : cos(ang[k] * M_PI / 180.0);
+    }
+    if (fabs(ang[2] - 90.0) >= eps)
+        sin_gamma = sin(ang[2] * M_PI / 180.0);
+    double cx = co[1], cy = (co[0] - co[1] * co[2]) / sin_gamma, cz2 = 1.0 - cx * cx - cy * cy;
+    if (!(cz2 > 0.0))
+        return 0;
+    double v[9] = {len[0], 0, 0, len[1] * co[2], len[1] * sin_gamma, 0,
+                   len[2] * cx, len[2] * cy, len[2] * sqrt(cz2)};
+    memcpy(lat, v, sizeof v);
+    return 1;
+}
+
 static bf_status expand(const toks *ts, const cif *c, const char *name, bf_atoms **out)
 {
     bf_status st = BF_OK;
-    double cell[3];
-    for (int k = 0; k < 3; k++) {
+    double lat[9];
+    for (int k = 0; k < 3; k++)
         if (!c->have_len[k] || !(c->len[k] > 0.0))
             return bf__error_set(BF_EFORMAT, "%s:%zu: missing or bad _cell_length_%c", name,
                                  c->block_line, 'a' + k);
-        if (fabs(c->ang[k] - 90.0) > 1e-3)
-            return bf__error_set(BF_EUNSUPPORTED,
-                                 "%s: cell angle %g° is not 90°; beamflow needs an orthogonal "
-                                 "cell", name, c->ang[k]);
-        cell[k] = c->len[k];
-    }
+    if (!cellpar_to_cell(c->len, c->ang, lat))
+        return bf__error_set(BF_EFORMAT, "%s:%zu: the cell angles %g°, %g°, %g° make no cell",
+                             name, c->block_line, c->ang[0], c->ang[1], c->ang[2]);
     if (!c->site_rows)
         return bf__error_set(BF_EFORMAT, "%s: no atom_site loop with fractional coordinates",
                              name);
@@ -380,8 +400,8 @@ static bf_status expand(const toks *ts, const cif *c, const char *name, bf_atoms
                 if (g[k] >= 1.0 - 1e-12)
                     g[k] = 0.0;
             }
-            if (!duplicate(&list, first, z, g, cell))
-                st = bf__ms_atom_list_push(&list, z, g[0] * cell[0], g[1] * cell[1], g[2] * cell[2]);
+            if (!duplicate(&list, first, z, g))
+                st = bf__ms_atom_list_push(&list, z, g[0], g[1], g[2]);
         }
     }
     free(ops);
@@ -389,7 +409,12 @@ static bf_status expand(const toks *ts, const cif *c, const char *name, bf_atoms
         bf__ms_atom_list_free(&list);
         return st;
     }
-    return bf__ms_atom_list_finish(&list, cell, out);
+    for (size_t i = 0; i < list.n; i++) { /* fractional -> Cartesian */
+        double f[3] = {list.xyz[3 * i], list.xyz[3 * i + 1], list.xyz[3 * i + 2]};
+        for (int k = 0; k < 3; k++)
+            list.xyz[3 * i + k] = f[0] * lat[k] + f[1] * lat[3 + k] + f[2] * lat[6 + k];
+    }
+    return bf__ms_atom_list_finish_lattice(&list, lat, name, c->block_line, out);
 }
 
 bf_status bf_cif_parse(const char *text, size_t len, const char *name, bf_atoms **out)

@@ -123,23 +123,37 @@ static char *resolve(const bf_ms_job *j, const char *file)
 
 static bf_status parse_atoms(bf_ms_job *j, json_t *a)
 {
-    static const char *const keys[] = {"bulk", "crystalstructure", "a", "c", "cubic",
-                                       "orthorhombic", "repeat", "file", NULL};
+    /* ase.build.bulk's parameter names; covera is c/a as there. */
+    static const char *const keys[] = {"bulk", "crystalstructure", "a", "b", "c", "covera",
+                                       "alpha", "u", "cubic", "orthorhombic", "repeat", "file",
+                                       NULL};
     bf_status st;
     if ((st = want_object(j, a, "atoms")) || (st = check_keys(j, a, "atoms", keys, 0)))
         return st;
     const char *file = NULL;
     bf_bulk_options b = BF_BULK_OPTIONS_INIT;
+    double covera = 0.0;
     if ((st = get_string(j, a, "atoms", "bulk", &b.name)) ||
         (st = get_string(j, a, "atoms", "file", &file)) ||
         (st = get_string(j, a, "atoms", "crystalstructure", &b.crystalstructure)) ||
         (st = get_number(j, a, "atoms", "a", &b.a, 1)) ||
+        (st = get_number(j, a, "atoms", "b", &b.b, 1)) ||
         (st = get_number(j, a, "atoms", "c", &b.c, 1)) ||
+        (st = get_number(j, a, "atoms", "covera", &covera, 1)) ||
+        (st = get_number(j, a, "atoms", "alpha", &b.alpha, 1)) ||
+        (st = get_number(j, a, "atoms", "u", &b.u, 1)) ||
         (st = get_bool(j, a, "atoms", "cubic", &b.cubic)) ||
         (st = get_bool(j, a, "atoms", "orthorhombic", &b.orthorhombic)))
         return st;
     if (!b.name == !file)
         return bf__error_set(BF_EINVAL, "%s: atoms: give exactly one of bulk or file", j->name);
+    if (covera > 0.0) {
+        if (b.c > 0.0)
+            return bf__error_set(BF_EINVAL, "%s: atoms: give c or covera, not both", j->name);
+        if (!(b.a > 0.0))
+            return bf__error_set(BF_EINVAL, "%s: atoms: covera needs a", j->name);
+        b.c = covera * b.a;
+    }
     if (b.name) {
         bf_atoms *one;
         if ((st = bf_bulk(&b, &one)))

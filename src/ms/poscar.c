@@ -1,14 +1,14 @@
 /* VASP POSCAR/CONTCAR reader (VASP 5 layout): comment, scale (negative: target volume in Å³),
  * three lattice vectors, species names, counts, optional "Selective dynamics", "Direct" or
  * "Cartesian", positions (extra columns such as T/F flags ignored). Species names may carry
- * POTCAR suffixes ("Si_pv", "Fe/abc"). Invariants: errors name the file and line; the cell must
- * be orthogonal. */
+ * POTCAR suffixes ("Si_pv", "Fe/abc"). Invariants: errors name the file and line; a
+ * non-orthogonal lattice is made orthogonal as abTEM does (orthogonalize.c). */
 #include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ms/ms_internal.h"
+#include "ms/structure_internal.h"
 
 #define MAX_SPECIES 64
 
@@ -111,13 +111,15 @@ bf_status bf_poscar_parse(const char *text, size_t len, const char *name, bf_ato
     bf__ms_lines l;
     bf__ms_lines_init(&l, text, len);
     bf__ms_atom_list list = {0};
-    double lat[9], cell[3], scale = 1.0;
+    double lat[9], scale = 1.0;
+    size_t lat_line = 0;
     int z[MAX_SPECIES], ns = 0;
     long count[MAX_SPECIES], total = 0;
     char *s = need_line(&l, name, "a comment line", &st);
-    if (!s || (st = read_lattice(&l, name, lat, &scale)) ||
-        (st = bf__ms_orthogonal_cell(lat, cell, name, l.lineno)) ||
-        (st = read_species(&l, name, z, count, &ns, &total)))
+    if (!s || (st = read_lattice(&l, name, lat, &scale)))
+        goto done;
+    lat_line = l.lineno;
+    if ((st = read_species(&l, name, z, count, &ns, &total)))
         goto done;
     if (!(s = need_line(&l, name, "Direct or Cartesian", &st)))
         goto done;
@@ -150,12 +152,14 @@ bf_status bf_poscar_parse(const char *text, size_t len, const char *name, bf_ato
                                    l.lineno);
                 goto done;
             }
+            double p[3];
             for (int k = 0; k < 3; k++)
-                x[k] = cart ? x[k] * scale : x[k] * cell[k];
-            if ((st = bf__ms_atom_list_push(&list, z[sp], x[0], x[1], x[2])))
+                p[k] = cart ? x[k] * scale
+                            : x[0] * lat[k] + x[1] * lat[3 + k] + x[2] * lat[6 + k];
+            if ((st = bf__ms_atom_list_push(&list, z[sp], p[0], p[1], p[2])))
                 goto done;
         }
-    st = bf__ms_atom_list_finish(&list, cell, out);
+    st = bf__ms_atom_list_finish_lattice(&list, lat, name, lat_line, out);
 done:
     bf__ms_atom_list_free(&list);
     bf__ms_lines_free(&l);

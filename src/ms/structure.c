@@ -1,5 +1,6 @@
 /* Atoms in an orthogonal periodic cell: creation, copies, supercells (ASE's repeat order), the
- * frame lists the readers return, and the overlap check potentials make. Invariants: n atoms with 1 <= Z <= 103, finite positions,
+ * frame lists the readers return, and the overlap check potentials make (general cells are made
+ * orthogonal in orthogonalize.c). Invariants: n atoms with 1 <= Z <= 103, finite positions,
  * cell lengths > 0. Positions may lie outside the cell; the potential wraps them. */
 #include <math.h>
 #include <stdlib.h>
@@ -162,30 +163,6 @@ bf_status bf__ms_atom_list_finish(bf__ms_atom_list *l, const double cell[3], bf_
     bf_status st = bf_atoms_create(l->n, l->z, l->xyz, cell, out);
     bf__ms_atom_list_free(l);
     return st;
-}
-
-bf_status bf__ms_orthogonal_cell(const double lat[9], double cell[3], const char *name, size_t line)
-{
-    double m = 0.0;
-    for (int i = 0; i < 9; i++) {
-        if (!isfinite(lat[i]))
-            return bf__error_set(BF_EFORMAT, "%s:%zu: cell is not finite", name, line);
-        m = fmax(m, fabs(lat[i]));
-    }
-    for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++)
-            if (i != j && fabs(lat[3 * i + j]) > 1e-6 * m)
-                return bf__error_set(BF_EUNSUPPORTED,
-                                     "%s:%zu: the cell is not orthogonal (lattice vector %d has a "
-                                     "component along axis %d); beamflow needs an orthogonal cell",
-                                     name, line, i + 1, j + 1);
-    for (int i = 0; i < 3; i++) {
-        if (!(lat[4 * i] > 0.0))
-            return bf__error_set(BF_EFORMAT, "%s:%zu: cell length %d must be positive, got %g",
-                                 name, line, i + 1, lat[4 * i]);
-        cell[i] = lat[4 * i];
-    }
-    return BF_OK;
 }
 
 /* Overlaps: positions wrapped into the cell and binned on a grid of tol; two atoms closer than

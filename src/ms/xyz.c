@@ -6,13 +6,14 @@
  * Kirkland/Prismatic XYZ: a comment line, a cell line "a b c", lines "Z x y z occupancy sigma",
  * and a final "-1"; sigma (the thermal displacement, Å) is kept per atom (0 when absent) and can
  * stand for frozen_phonons.sigmas.
- * Invariants: every error names the file and line; the cell must be orthogonal. */
+ * Invariants: every error names the file and line. A non-orthogonal extended-XYZ Lattice is made
+ * orthogonal as abTEM does (orthogonalize.c); the Kirkland format's cell is orthogonal. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ms/ms_internal.h"
+#include "ms/structure_internal.h"
 
 #define MAX_COLS 64
 
@@ -96,24 +97,20 @@ static bf_status parse_properties(const char *text, props *pr, const char *name,
 }
 
 static bf_status parse_frame_header(bf__ms_lines *l, const char *comment, const char *name,
-                                    double cell[3], props *pr)
+                                    double lat[9], props *pr)
 {
     char val[1024];
-    bf_status st;
     if (!find_kv(comment, "Lattice", val, sizeof val))
         return bf__error_set(BF_EFORMAT,
                              "%s:%zu: no Lattice=\"...\" on the comment line; the cell is needed",
                              name, l->lineno);
     char *tok[10];
-    double lat[9];
     if (bf__ms_split(val, tok, 10) != 9)
         return bf__error_set(BF_EFORMAT, "%s:%zu: Lattice needs 9 numbers", name, l->lineno);
     for (int i = 0; i < 9; i++)
         if (!bf__ms_parse_double(tok[i], &lat[i]))
             return bf__error_set(BF_EFORMAT, "%s:%zu: Lattice value '%s' is not a number", name,
                                  l->lineno, tok[i]);
-    if ((st = bf__ms_orthogonal_cell(lat, cell, name, l->lineno)))
-        return st;
     if (find_kv(comment, "Properties", val, sizeof val))
         return parse_properties(val, pr, name, l->lineno);
     pr->species_col = 0;
@@ -130,9 +127,10 @@ static bf_status parse_frame(bf__ms_lines *l, long natoms, const char *name, bf_
     if (!line)
         return st ? st : bf__error_set(BF_EFORMAT, "%s:%zu: missing the comment line", name,
                                        l->lineno + 1);
-    double cell[3];
+    double lat[9];
     props pr = {0, 0, 0, 0};
-    if ((st = parse_frame_header(l, line, name, cell, &pr)))
+    size_t header = l->lineno;
+    if ((st = parse_frame_header(l, line, name, lat, &pr)))
         return st;
     bf__ms_atom_list list = {0};
     for (long i = 0; i < natoms; i++) {
@@ -165,7 +163,7 @@ static bf_status parse_frame(bf__ms_lines *l, long natoms, const char *name, bf_
         if ((st = bf__ms_atom_list_push(&list, z, x[0], x[1], x[2])))
             goto fail;
     }
-    return bf__ms_atom_list_finish(&list, cell, out);
+    return bf__ms_atom_list_finish_lattice(&list, lat, name, header, out);
 fail:
     bf__ms_atom_list_free(&list);
     return st;

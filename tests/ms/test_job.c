@@ -50,6 +50,8 @@ static void errors_name_the_key(void **s)
          "output.images[0]", BF_EINVAL},
         {"{" BASE "\n\"plane_wave\": {\"energy\": 2e5},}", "job.json:2:", BF_EFORMAT},
         {"[1]", "expected a JSON object", BF_EINVAL},
+        {"{\"atoms\": {\"bulk\": \"Mg\", \"c\": 5.2, \"covera\": 1.6}, \"potential\": "
+         "{\"gpts\": 8}, \"plane_wave\": {\"energy\": 1}}", "c or covera, not both", BF_EINVAL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         assert_fails(bf_ms_job_parse(cases[i].text, "", "job.json", &j), cases[i].code,
@@ -60,6 +62,25 @@ static void errors_name_the_key(void **s)
     bf_ms_result *r;
     bf_ms_run_options ro = BF_MS_RUN_OPTIONS_INIT;
     assert_fails(bf_ms_simulate(j, &ro, &r), BF_EUNSUPPORTED, "scan and detectors");
+    bf_ms_job_destroy(j);
+}
+
+/* ase.build.bulk's parameters pass through: hcp Mg with a and covera is orthogonalised to
+ * ASE/abTEM's 4-atom a x a·sqrt(3) x c cell. */
+static void bulk_parameters_reach_the_structure(void **s)
+{
+    (void)s;
+    bf_ms_job *j = parse("{\"atoms\": {\"bulk\": \"Mg\", \"crystalstructure\": \"hcp\", "
+                         "\"a\": 3.2, \"covera\": 1.625, \"repeat\": [1, 1, 1]}, "
+                         "\"potential\": {\"gpts\": 32}, \"plane_wave\": {\"energy\": 2e5}}");
+    bf_atoms *a;
+    assert_ok(bf_ms_job_atoms(j, 0, &a));
+    assert_int_equal(bf_atoms_count(a), 4);
+    const double *cell = bf_atoms_cell(a);
+    assert_close(cell[0], 3.2, 1e-12, 0);
+    assert_close(cell[1], 3.2 * sqrt(3.0), 1e-9, 0);
+    assert_close(cell[2], 3.2 * 1.625, 1e-12, 0);
+    bf_atoms_destroy(a);
     bf_ms_job_destroy(j);
 }
 
@@ -263,6 +284,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(errors_name_the_key),
+        cmocka_unit_test(bulk_parameters_reach_the_structure),
         cmocka_unit_test(frozen_phonons_are_reproducible),
         cmocka_unit_test(multiframe_xyz_configs),
         cmocka_unit_test(kirkland_sigmas_drive_frozen_phonons),
