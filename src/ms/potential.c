@@ -3,10 +3,13 @@
  * padded with periodic images for the finite projection) sorted into per-slice index lists, and
  * per-species tables: f(k²)/S(k) for the infinite projection (Van den Broek et al.,
  * Ultramicroscopy 158 (2015) 89), the projection-integral tables for the finite one
- * (potential_finite.c). Invariants: slice i spans [zlim[i], zlim[i+1]); zlim[0] = 0; the plan is
- * read-only after create, so one plan serves any number of threads, each with its workspace. */
+ * (potential_finite.c). Slices are built by workspaces (potential_infinite.c; the finite
+ * projection's raster in potential_finite.c). Invariants: slice i spans [zlim[i], zlim[i+1]);
+ * zlim[0] = 0; the plan is read-only after create, so one plan serves any number of threads,
+ * each with its workspace; plans made from a template share its f/S tables (reference-counted). */
 #include <fftw3.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -202,38 +205,82 @@ static bf_status index_infinite(bf_potential *p)
     return BF_OK;
 }
 
+/* The f/S tables are shared between a template and the plans made from it (one per frozen-phonon
+ * configuration): reference-counted, the count in a 64-byte header before the floats, atomic
+ * because plans are made and destroyed on any thread. */
+#define TABLE_HEADER 64
+
+static float *table_alloc(size_t n)
+{
+    char *b = fftwf_malloc(TABLE_HEADER + n * sizeof(float));
+    if (!b)
+        return NULL;
+    atomic_init((atomic_int *)(void *)b, 1);
+    return (float *)(void *)(b + TABLE_HEADER);
+}
+
+static float *table_ref(float *t)
+{
+    atomic_fetch_add((atomic_int *)(void *)((char *)t - TABLE_HEADER), 1);
+    return t;
+}
+
+static void table_unref(float *t)
+{
+    if (t && atomic_fetch_sub((atomic_int *)(void *)((char *)t - TABLE_HEADER), 1) == 1)
+        fftwf_free((char *)t - TABLE_HEADER);
+}
+
 /* f(k²)/S(k) on the r2c half grid for each species, S = sin(s)/s·dx·dy with s in cycles/pixel
- * (abTEM's integrals.sinc), 1/N folded in for the unnormalised inverse FFT. */
+ * (abTEM's integrals.sinc), 1/N folded in for the unnormalised inverse FFT; stored in the
+ * column-block layout of potential_infinite.c (column-major: ky column j is nx contiguous values,
+ * columns up to a multiple of BF__POT_BLOCK, zeros past ny/2). */
 static int reuse_tables(bf_potential *p, const bf_potential *t, int s);
 
 static bf_status infinite_tables(bf_potential *p, const bf_potential *tmpl)
 {
-    int nx = p->gpts[0], ny = p->gpts[1], nyh = ny / 2 + 1;
+    int nx = p->gpts[0], ny = p->gpts[1], nyh = ny / 2 + 1, B = BF__POT_BLOCK;
     double dx = p->sampling[0], dy = p->sampling[1];
-    size_t nk = (size_t)nx * nyh;
+    size_t nk = bf__fk_size(p);
     for (int s = 0; s < p->nspecies; s++) {
         if (reuse_tables(p, tmpl, s))
             continue;
-        p->fk[s] = fftwf_malloc(nk * sizeof(float));
-        if (!p->fk[s])
+        float *fk = p->fk[s] = table_alloc(nk);
+        if (!fk)
             return bf__error_set(BF_ENOMEM, "out of memory for scattering factors");
-        for (int i = 0; i < nx; i++) {
+        /* rows i and nx - i have the same k² and s²: compute the first half, mirror the rest */
+        for (int i = 0; i <= nx / 2; i++) {
             float kx = (float)bf__ms_fftfreq(i, nx, dx);
-            for (int j = 0; j < nyh; j++) {
+            for (int j = 0; j < (nyh + B - 1) / B * B; j++) {
+                size_t at = (size_t)j * nx + i; /* blocks of columns: column-major */
+                if (j >= nyh) {
+                    fk[at] = 0.0f;
+                    if (i > 0)
+                        fk[(size_t)j * nx + (nx - i)] = 0.0f;
+                    continue;
+                }
                 float ky = (float)bf__ms_fftfreq(j, ny, dy);
                 double k2 = (double)(kx * kx + ky * ky);
                 double sx = bf__ms_fftfreq(i, nx, 1.0), sy = bf__ms_fftfreq(j, ny, 1.0);
                 double sr = sqrt(sx * sx + sy * sy);
                 double sinc = (i == 0 && j == 0) ? dx * dy : sin(sr) / sr * dx * dy;
                 double f = bf__radial_scattering(&p->radial[s], k2);
-                p->fk[s][(size_t)i * nyh + j] = (float)(f / sinc / ((double)nx * ny));
+                fk[at] = (float)(f / sinc / ((double)nx * ny));
+                if (i > 0)
+                    fk[(size_t)j * nx + (nx - i)] = fk[at];
             }
         }
     }
     return BF_OK;
 }
 
-/* Copy the template's table for species s of p when it has one for the same element. */
+size_t bf__fk_size(const bf_potential *p)
+{
+    int nyh = p->gpts[1] / 2 + 1, B = BF__POT_BLOCK;
+    return (size_t)p->gpts[0] * ((nyh + B - 1) / B * B);
+}
+
+/* Share the template's table for species s of p when it has one for the same element. */
 static int reuse_tables(bf_potential *p, const bf_potential *t, int s)
 {
     if (!t)
@@ -241,12 +288,8 @@ static int reuse_tables(bf_potential *p, const bf_potential *t, int s)
     for (int k = 0; k < t->nspecies; k++) {
         if (t->species[k] != p->species[s])
             continue;
-        size_t nk = (size_t)p->gpts[0] * (p->gpts[1] / 2 + 1);
         if (p->proj == BF_PROJECTION_INFINITE && t->fk[k]) {
-            p->fk[s] = fftwf_malloc(nk * sizeof(float));
-            if (!p->fk[s])
-                return 0;
-            memcpy(p->fk[s], t->fk[k], nk * sizeof(float));
+            p->fk[s] = table_ref(t->fk[k]);
             return 1;
         }
         return 0;
@@ -339,7 +382,7 @@ void bf_potential_destroy(bf_potential *p)
     if (!p)
         return;
     for (int s = 0; s < BF__MAX_SPECIES; s++) {
-        fftwf_free(p->fk[s]);
+        table_unref(p->fk[s]);
         free(p->table[s].r);
         free(p->table[s].values);
     }
@@ -371,142 +414,3 @@ double bf_potential_slice_thickness(const bf_potential *p, size_t i)
     return i < p->nslices ? p->dz[i] : 0.0;
 }
 
-struct bf_potential_workspace {
-    int gpts[2];
-    bf_projection proj;
-    size_t radial_cap;    /* finite: longest table served */
-    float *real;          /* nx*ny, deposits */
-    fftwf_complex *spec;  /* nx*(ny/2+1) */
-    fftwf_complex *acc;   /* nx*(ny/2+1), sum over species */
-    fftwf_plan fwd, inv;
-    double *radial;       /* finite: 2 * max table length */
-};
-
-bf_status bf_potential_workspace_create(const bf_potential *pot, bf_potential_workspace **out)
-{
-    bf_status st = BF_OK;
-    *out = NULL;
-    bf_potential_workspace *w = calloc(1, sizeof *w);
-    if (!w)
-        return bf__error_set(BF_ENOMEM, "out of memory for a potential workspace");
-    int nx = pot->gpts[0], ny = pot->gpts[1];
-    w->gpts[0] = nx;
-    w->gpts[1] = ny;
-    w->proj = pot->proj;
-    w->radial_cap = pot->finite_scratch;
-    size_t nk = (size_t)nx * (ny / 2 + 1);
-    if (pot->proj == BF_PROJECTION_INFINITE) {
-        w->real = fftwf_malloc((size_t)nx * ny * sizeof *w->real);
-        w->spec = fftwf_malloc(nk * sizeof *w->spec);
-        w->acc = fftwf_malloc(nk * sizeof *w->acc);
-        if (!w->real || !w->spec || !w->acc) {
-            st = bf__error_set(BF_ENOMEM, "out of memory for a potential workspace");
-            goto done;
-        }
-        bf__ms_fft_init();
-        unsigned flags = bf__ms_fft_flags(BF_FFT_DEFAULT);
-        w->fwd = fftwf_plan_dft_r2c_2d(nx, ny, w->real, w->spec, flags);
-        w->inv = fftwf_plan_dft_c2r_2d(nx, ny, w->acc, w->real, flags);
-        if (!w->fwd || !w->inv) {
-            st = bf__error_set(BF_EINTERNAL, "FFTW could not plan a %dx%d transform", nx, ny);
-            goto done;
-        }
-    } else {
-        w->radial = malloc((pot->finite_scratch ? pot->finite_scratch : 1) * sizeof *w->radial);
-        if (!w->radial) {
-            st = bf__error_set(BF_ENOMEM, "out of memory for a potential workspace");
-            goto done;
-        }
-    }
-    *out = w;
-    w = NULL;
-done:
-    bf_potential_workspace_destroy(w);
-    return st;
-}
-
-void bf_potential_workspace_destroy(bf_potential_workspace *w)
-{
-    if (!w)
-        return;
-    if (w->fwd)
-        fftwf_destroy_plan(w->fwd);
-    if (w->inv)
-        fftwf_destroy_plan(w->inv);
-    fftwf_free(w->real);
-    fftwf_free(w->spec);
-    fftwf_free(w->acc);
-    free(w->radial);
-    free(w);
-}
-
-int bf__potential_workspace_fits(const bf_potential *p, const bf_potential_workspace *w)
-{
-    return w->gpts[0] == p->gpts[0] && w->gpts[1] == p->gpts[1] && w->proj == p->proj &&
-           (p->proj != BF_PROJECTION_FINITE || p->finite_scratch <= w->radial_cap);
-}
-
-/* Bilinear deposit of one atom at pixel coordinates (float32, as abTEM) with periodic wrap. */
-static void deposit(float *a, int nx, int ny, float px, float py)
-{
-    int r = (int)floorf(px), c = (int)floorf(py);
-    double x = (double)px - r, y = (double)py - c, xy = x * y;
-    int r0 = ((r % nx) + nx) % nx, r1 = (((r + 1) % nx) + nx) % nx;
-    int c0 = ((c % ny) + ny) % ny, c1 = (((c + 1) % ny) + ny) % ny;
-    a[(size_t)r0 * ny + c0] += (float)(1.0 + xy - y - x);
-    a[(size_t)r1 * ny + c0] += (float)(x - xy);
-    a[(size_t)r0 * ny + c1] += (float)(y - xy);
-    a[(size_t)r1 * ny + c1] += (float)xy;
-}
-
-static void build_infinite(const bf_potential *p, bf_potential_workspace *w, size_t slice,
-                           float *out)
-{
-    int nx = p->gpts[0], ny = p->gpts[1];
-    size_t n = (size_t)nx * ny, nk = (size_t)nx * (ny / 2 + 1);
-    size_t a0 = p->slice_off[slice], a1 = p->slice_off[slice + 1];
-    if (a0 == a1) {
-        memset(out, 0, n * sizeof *out);
-        return;
-    }
-    memset(w->acc, 0, nk * sizeof *w->acc);
-    for (int s = 0; s < p->nspecies; s++) {
-        int any = 0;
-        memset(w->real, 0, n * sizeof *w->real);
-        for (size_t k = a0; k < a1; k++) {
-            size_t i = p->slice_idx[k];
-            if (p->z[i] != p->species[s])
-                continue;
-            any = 1;
-            deposit(w->real, nx, ny, (float)(p->xyz[3 * i] / p->sampling[0]),
-                    (float)(p->xyz[3 * i + 1] / p->sampling[1]));
-        }
-        if (!any)
-            continue;
-        fftwf_execute(w->fwd);
-        const float *f = p->fk[s];
-        for (size_t k = 0; k < nk; k++) {
-            w->acc[k][0] += w->spec[k][0] * f[k];
-            w->acc[k][1] += w->spec[k][1] * f[k];
-        }
-    }
-    fftwf_execute(w->inv);
-    memcpy(out, w->real, n * sizeof *out);
-}
-
-bf_status bf_potential_build_slice(const bf_potential *p, bf_potential_workspace *w, size_t i,
-                                   float *out)
-{
-    if (!p || !w || !out)
-        return bf__error_set(BF_EINVAL, "potential slice: missing potential, workspace or output");
-    if (!bf__potential_workspace_fits(p, w))
-        return bf__error_set(BF_EINVAL, "potential slice: the workspace was made for another grid "
-                             "or projection");
-    if (i >= p->nslices)
-        return bf__error_set(BF_EINVAL, "slice %zu out of range (%zu slices)", i, p->nslices);
-    if (p->proj == BF_PROJECTION_INFINITE)
-        build_infinite(p, w, i, out);
-    else
-        bf__finite_build(p, w->radial, i, out);
-    return BF_OK;
-}

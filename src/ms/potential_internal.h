@@ -5,6 +5,8 @@
 #include "ms/ms_internal.h"
 
 #define BF__MAX_SPECIES 16
+/* Columns per block in the pass along x of the infinite projection (potential_infinite.c). */
+#define BF__POT_BLOCK 8
 
 /* Finite projection: cumulative projection integrals T[j][i] at z = z0 + j*dzt (rows) and
  * radius r[i] (geometric grid), tapered. */
@@ -33,7 +35,7 @@ struct bf_potential {
     int nspecies;
     int species[BF__MAX_SPECIES];
     bf__radial radial[BF__MAX_SPECIES];
-    float *fk[BF__MAX_SPECIES];            /* infinite */
+    float *fk[BF__MAX_SPECIES];            /* infinite, column-block layout (bf__fk_size) */
     bf__proj_table table[BF__MAX_SPECIES]; /* finite */
     size_t max_table_r;
     size_t finite_scratch; /* doubles a workspace needs: 2 * max table length + widest row */
@@ -41,6 +43,15 @@ struct bf_potential {
 };
 
 int bf__ms_fft_friendly(int n);
+/* Floats in one species' f/S table: nx rows of ny/2+1 columns rounded up to BF__POT_BLOCK. */
+size_t bf__fk_size(const bf_potential *p);
+/* Infinite projection, slice i up to its last pass: the workspace then holds FFT_y V, and
+ * bf__potential_real_row gives row x of V (V·Å, ny floats), each row once per slice. */
+bf_status bf__potential_build_mixed(const bf_potential *p, bf_potential_workspace *ws, size_t i);
+void bf__potential_real_row(bf_potential_workspace *ws, int x, float *out);
+/* The workspace's transforms run so far (r2c rows, c2r rows, column blocks) and the time (s)
+ * of one of each; seconds may be NULL. */
+void bf__potential_fft_work(bf_potential_workspace *ws, size_t count[3], double seconds[3]);
 /* The grid a potential of these atoms with these options would have. */
 bf_status bf__potential_grid_for(const bf_atoms *atoms, const bf_potential_options *opt,
                                  int gpts[2], double sampling[2]);

@@ -5,7 +5,9 @@
  * plans for one wave and for a batch are made once at create; execution reuses them on the
  * caller's arrays (copying through the aligned internal buffer when the alignment differs) and
  * allocates nothing except a propagator for a new Δz, cached in a small table. Invariant: the
- * cached propagators and the aperture include the 1/N of the inverse transform. */
+ * cached propagators and the aperture include the 1/N of the inverse transform. With one thread
+ * a run goes through the fused row/column passes of multislice_rows.c instead of 2D FFTs; the
+ * 2D plans serve the single-step calls and multi-threaded workers (FFTW threads). */
 #include <complex.h>
 #include <fftw3.h>
 #include <math.h>
@@ -15,25 +17,9 @@
 #include <emmintrin.h>
 #endif
 
-#include "ms/potential_internal.h"
+#include "ms/multislice_internal.h"
 
-#define CACHE 8
-
-struct bf_multislice {
-    int nx, ny;
-    size_t n;
-    double dx, dy, lambda, sigma, tilt[2];
-    size_t max_batch;
-    float *aperture;       /* A(k)/N */
-    fftwf_complex *buf;    /* max_batch * n, aligned */
-    fftwf_plan fwd1, inv1, fwdb, invb;
-    double cache_dz[CACHE];
-    fftwf_complex *cache_p[CACHE];
-    int cache_next;
-    float *vbuf;           /* one potential slice for bf_multislice_run */
-    fftwf_complex *tbuf;   /* one transmission function */
-    bf_potential_workspace *pws; /* kept between runs while potentials fit it */
-};
+#define CACHE BF__MS_CACHE
 
 static double antialias(double r, double cutoff, double taper)
 {
@@ -42,6 +28,34 @@ static double antialias(double r, double cutoff, double taper)
     if (taper > 0.0 && r > cutoff - taper)
         return 0.5 * (1.0 + cos(M_PI * (r - cutoff + taper) / taper));
     return 1.0;
+}
+
+/* A(k)/N on the grid. sqrt and the taper's cosine only near the edges: well inside and well
+ * outside (by a relative 1e-9 in k², far above rounding) the values are 1/N and 0. */
+static bf_status fill_aperture(bf_multislice *ms, double cutoff, double taper)
+{
+    double *ky2 = malloc((size_t)ms->ny * sizeof *ky2);
+    if (!ky2)
+        return bf__error_set(BF_ENOMEM, "out of memory for a multislice plan");
+    for (int j = 0; j < ms->ny; j++) {
+        double ky = (float)bf__ms_fftfreq(j, ms->ny, ms->dy);
+        ky2[j] = ky * ky;
+    }
+    double inner = taper > 0.0 ? fmax(cutoff - taper, 0.0) : cutoff;
+    double in2 = inner * inner * (1.0 - 1e-9), out2 = cutoff * cutoff * (1.0 + 1e-9);
+    float one = (float)(1.0 / (double)ms->n);
+    for (int i = 0; i < ms->nx; i++) {
+        double kx = (float)bf__ms_fftfreq(i, ms->nx, ms->dx);
+        float *a = ms->aperture + (size_t)i * ms->ny;
+        for (int j = 0; j < ms->ny; j++) {
+            double k2 = kx * kx + ky2[j];
+            a[j] = k2 < in2 ? one
+                 : k2 > out2 ? 0.0f
+                             : (float)(antialias(sqrt(k2), cutoff, taper) / (double)ms->n);
+        }
+    }
+    free(ky2);
+    return BF_OK;
 }
 
 static bf_status make_plans(bf_multislice *ms, const bf_multislice_options *opt)
@@ -98,6 +112,7 @@ bf_status bf_multislice_create(const bf_multislice_options *opt, bf_multislice *
     ms->tilt[0] = opt->tilt[0];
     ms->tilt[1] = opt->tilt[1];
     ms->max_batch = batch;
+    ms->threads = opt->threads > 0 ? opt->threads : 1;
     if ((st = bf_energy2wavelength(opt->energy, &ms->lambda)) ||
         (st = bf_energy2sigma(opt->energy, &ms->sigma)))
         goto done;
@@ -113,14 +128,10 @@ bf_status bf_multislice_create(const bf_multislice_options *opt, bf_multislice *
     double smax = fmax(ms->dx, ms->dy);
     double cutoff = (opt->antialias_cutoff > 0.0 ? opt->antialias_cutoff : 0.6666666) / smax / 2;
     double taper = (opt->antialias_taper > 0.0 ? opt->antialias_taper : 0.01) / smax;
-    for (int i = 0; i < ms->nx; i++) {
-        double kx = (float)bf__ms_fftfreq(i, ms->nx, ms->dx);
-        for (int j = 0; j < ms->ny; j++) {
-            double ky = (float)bf__ms_fftfreq(j, ms->ny, ms->dy);
-            ms->aperture[(size_t)i * ms->ny + j] =
-                (float)(antialias(sqrt(kx * kx + ky * ky), cutoff, taper) / (double)n);
-        }
-    }
+    if ((st = fill_aperture(ms, cutoff, taper)))
+        goto done;
+    if ((st = bf__ms_rows_create(ms, bf__ms_fft_flags(opt->planning))))
+        goto done;
     *out = ms;
     ms = NULL;
 done:
@@ -136,8 +147,11 @@ void bf_multislice_destroy(bf_multislice *ms)
     for (int i = 0; i < 4; i++)
         if (plans[i])
             fftwf_destroy_plan(plans[i]);
-    for (int i = 0; i < CACHE; i++)
+    for (int i = 0; i < CACHE; i++) {
         fftwf_free(ms->cache_p[i]);
+        fftwf_free(ms->cache_pb[i]);
+    }
+    bf__ms_rows_destroy(ms);
     fftwf_free(ms->aperture);
     fftwf_free(ms->buf);
     fftwf_free(ms->tbuf);
@@ -168,41 +182,109 @@ static void fft_many(bf_multislice *ms, fftwf_complex *w, size_t count, int inve
     }
 }
 
-static const fftwf_complex *propagator(bf_multislice *ms, double dz)
+/* P(dz)·A/N = px(kx)·py(ky)·A/N: the Fresnel phase and the tilt phase separate in kx and ky, so
+ * only nx + ny complex exponentials are evaluated (in double). */
+static void phase_factors(const bf_multislice *ms, double dz, double complex *px,
+                          double complex *py)
 {
-    for (int i = 0; i < CACHE; i++)
-        if (ms->cache_p[i] && ms->cache_dz[i] == dz)
-            return ms->cache_p[i];
-    int slot = ms->cache_next;
-    ms->cache_next = (ms->cache_next + 1) % CACHE;
-    if (!ms->cache_p[slot]) {
-        ms->cache_p[slot] = fftwf_malloc(ms->n * sizeof(fftwf_complex));
-        if (!ms->cache_p[slot])
-            return NULL;
-    }
-    ms->cache_dz[slot] = dz;
-    fftwf_complex *p = ms->cache_p[slot];
     double tx = tan(ms->tilt[0] * 1e-3), ty = tan(ms->tilt[1] * 1e-3);
     for (int i = 0; i < ms->nx; i++) {
         double kx = (float)bf__ms_fftfreq(i, ms->nx, ms->dx);
-        double complex px = cexp(-I * M_PI * ms->lambda * dz * kx * kx - I * 2.0 * M_PI * dz * kx * tx);
+        px[i] = cexp(-I * M_PI * ms->lambda * dz * kx * kx - I * 2.0 * M_PI * dz * kx * tx);
+    }
+    for (int j = 0; j < ms->ny; j++) {
+        double ky = (float)bf__ms_fftfreq(j, ms->ny, ms->dy);
+        py[j] = cexp(-I * M_PI * ms->lambda * dz * ky * ky - I * 2.0 * M_PI * dz * ky * ty);
+    }
+}
+
+static void fill_propagator(const bf_multislice *ms, const double complex *px,
+                            const double complex *py, fftwf_complex *p)
+{
+    /* written through float pointers: fftwf_complex is float _Complex in this file */
+    for (int i = 0; i < ms->nx; i++) {
+        double xr = creal(px[i]), xi = cimag(px[i]);
         for (int j = 0; j < ms->ny; j++) {
-            double ky = (float)bf__ms_fftfreq(j, ms->ny, ms->dy);
-            double complex v = px * cexp(-I * M_PI * ms->lambda * dz * ky * ky -
-                                         I * 2.0 * M_PI * dz * ky * ty);
             size_t k = (size_t)i * ms->ny + j;
-            v *= ms->aperture[k];
-            p[k] = (float complex)v; /* fftwf_complex is float _Complex here */
+            double yr = creal(py[j]), yi = cimag(py[j]), a = ms->aperture[k];
+            ((float *)p)[2 * k] = (float)((xr * yr - xi * yi) * a);
+            ((float *)p)[2 * k + 1] = (float)((xr * yi + xi * yr) * a);
         }
     }
-    return p;
 }
+
+/* Cached per dz; the grid layout (2D path) and the column-block layout (row/column path) are each
+ * made the first time they are asked for. */
+bf_status bf__multislice_propagator(bf_multislice *ms, double dz, const fftwf_complex **p,
+                                    const fftwf_complex **pb)
+{
+    int slot = -1;
+    for (int i = 0; i < CACHE && slot < 0; i++)
+        if ((ms->cache_has[i][0] || ms->cache_has[i][1]) && ms->cache_dz[i] == dz)
+            slot = i;
+    if (slot < 0) {
+        slot = ms->cache_next;
+        ms->cache_next = (ms->cache_next + 1) % CACHE;
+        ms->cache_has[slot][0] = ms->cache_has[slot][1] = 0;
+        ms->cache_dz[slot] = dz;
+    }
+    int want_p = p && !ms->cache_has[slot][0], want_pb = pb && !ms->cache_has[slot][1];
+    if (want_p || want_pb) {
+        bf_status st = BF_OK;
+        double complex *px = malloc(((size_t)ms->nx + ms->ny) * sizeof *px);
+        if (want_p && !ms->cache_p[slot])
+            ms->cache_p[slot] = fftwf_malloc(ms->n * sizeof(fftwf_complex));
+        if (!px || (want_p && !ms->cache_p[slot])) {
+            free(px);
+            return bf__error_set(BF_ENOMEM, "out of memory for a propagator");
+        }
+        phase_factors(ms, dz, px, px + ms->nx);
+        if (want_p) {
+            fill_propagator(ms, px, px + ms->nx, ms->cache_p[slot]);
+            ms->cache_has[slot][0] = 1;
+        }
+        if (want_pb && !(st = bf__ms_rows_kernel(ms, px, px + ms->nx, &ms->cache_pb[slot])))
+            ms->cache_has[slot][1] = 1;
+        free(px);
+        if (st)
+            return st;
+    }
+    if (p)
+        *p = ms->cache_p[slot];
+    if (pb)
+        *pb = ms->cache_pb[slot];
+    return BF_OK;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define CMUL_AVX 1
+/* Four complex numbers per step where the CPU has AVX (picked at run time: the build targets
+ * baseline x86-64). Same operations as the SSE2 loop, so the same bits. */
+__attribute__((target("avx"))) static size_t cmul_avx(float *restrict x, const float *restrict q,
+                                                      size_t n, float scale)
+{
+    size_t k = 0;
+    const __m256 s = _mm256_set1_ps(scale);
+    for (; k + 3 < n; k += 4) {
+        __m256 a = _mm256_loadu_ps(x + 2 * k), b = _mm256_mul_ps(_mm256_loadu_ps(q + 2 * k), s);
+        __m256 br = _mm256_moveldup_ps(b), bi = _mm256_movehdup_ps(b);
+        __m256 as = _mm256_permute_ps(a, _MM_SHUFFLE(2, 3, 0, 1));
+        _mm256_storeu_ps(x + 2 * k, _mm256_addsub_ps(_mm256_mul_ps(a, br), _mm256_mul_ps(as, bi)));
+    }
+    return k;
+}
+#endif
 
 /* x[k] *= q[k] over interleaved (re, im) floats, written out: C's complex multiply would call
  * __mulsc3 per element for its NaN rules. */
-static void cmul(float *restrict x, const float *restrict q, size_t n, float scale)
+void bf__ms_cmul(float *restrict x, const float *restrict q, size_t n, float scale)
 {
     size_t k = 0;
+#if defined(CMUL_AVX)
+    if (__builtin_cpu_supports("avx"))
+        k = cmul_avx(x, q, n, scale);
+#endif
 #if defined(__SSE2__)
     /* two complex numbers per step; -O2 does not vectorise this loop by itself */
     const __m128 sign = _mm_set_ps(0.0f, -0.0f, 0.0f, -0.0f), s = _mm_set1_ps(scale);
@@ -225,7 +307,7 @@ static void cmul(float *restrict x, const float *restrict q, size_t n, float sca
 static void multiply_many(fftwf_complex *w, size_t count, size_t n, const fftwf_complex *p)
 {
     for (size_t b = 0; b < count; b++)
-        cmul((float *)(w + b * n), (const float *)p, n, 1.0f);
+        bf__ms_cmul((float *)(w + b * n), (const float *)p, n, 1.0f);
 }
 
 bf_status bf_multislice_propagate(bf_multislice *ms, double dz, bf_complex64 *waves,
@@ -235,9 +317,10 @@ bf_status bf_multislice_propagate(bf_multislice *ms, double dz, bf_complex64 *wa
         return bf__error_set(BF_EINVAL, "propagate: missing plan or waves");
     if (!isfinite(dz))
         return bf__error_set(BF_EINVAL, "propagate: dz must be finite");
-    const fftwf_complex *p = propagator(ms, dz);
-    if (!p)
-        return bf__error_set(BF_ENOMEM, "out of memory for a propagator");
+    const fftwf_complex *p;
+    bf_status st = bf__multislice_propagator(ms, dz, &p, NULL);
+    if (st)
+        return st;
     fftwf_complex *w = (fftwf_complex *)waves;
     fft_many(ms, w, nwaves, 0);
     multiply_many(w, nwaves, ms->n, p);
@@ -259,8 +342,7 @@ bf_status bf_multislice_transmission(bf_multislice *ms, const float *v, bf_compl
         return bf__error_set(BF_EINVAL, "transmission: missing plan, potential or output");
     float sigma = (float)ms->sigma;
     float *x = (float *)t;
-    for (size_t k = 0; k < ms->n; k++)
-        sincosf(sigma * v[k], &x[2 * k + 1], &x[2 * k]);
+    bf__ms_expi(v, sigma, x, ms->n);
     fft_many(ms, (fftwf_complex *)t, 1, 0);
     for (size_t k = 0; k < ms->n; k++) {
         x[2 * k] *= ms->aperture[k];
@@ -276,7 +358,7 @@ bf_status bf_multislice_step(bf_multislice *ms, const bf_complex64 *t, double dz
     if (!ms || !t || (!waves && nwaves))
         return bf__error_set(BF_EINVAL, "step: missing plan, transmission or waves");
     for (size_t b = 0; b < nwaves; b++)
-        cmul((float *)(waves + b * ms->n), (const float *)t, ms->n, 1.0f);
+        bf__ms_cmul((float *)(waves + b * ms->n), (const float *)t, ms->n, 1.0f);
     return bf_multislice_propagate(ms, dz, waves, nwaves);
 }
 
@@ -324,7 +406,10 @@ bf_status bf_multislice_run(bf_multislice *ms, const bf_potential *pot, bf_compl
     if (!ms || !pot)
         return bf__error_set(BF_EINVAL, "run: missing plan or potential");
     bf_status st = prepare_run(ms, pot);
-    return st ? st : run_slices(ms, pot, 0, waves, nwaves);
+    if (st)
+        return st;
+    return ms->threads == 1 ? bf__ms_rows_run(ms, pot, waves, nwaves, 0)
+                            : run_slices(ms, pot, 0, waves, nwaves);
 }
 
 bf_status bf_multislice_apply_kernel(bf_multislice *ms, const bf_complex64 *kernel,
@@ -336,7 +421,7 @@ bf_status bf_multislice_apply_kernel(bf_multislice *ms, const bf_complex64 *kern
     float scale = 1.0f / (float)ms->n;
     fft_many(ms, w, nwaves, 0);
     for (size_t b = 0; b < nwaves; b++)
-        cmul((float *)(w + b * ms->n), (const float *)kernel, ms->n, scale);
+        bf__ms_cmul((float *)(w + b * ms->n), (const float *)kernel, ms->n, scale);
     fft_many(ms, w, nwaves, 1);
     return BF_OK;
 }
@@ -374,21 +459,21 @@ bf_status bf__multislice_run_plane_wave(bf_multislice *ms, const bf_potential *p
     bf_status st = prepare_run(ms, pot);
     if (st)
         return st;
-    if ((st = bf_potential_build_slice(pot, ms->pws, 0, ms->vbuf)))
+    if (ms->threads == 1)
+        return bf__ms_rows_run(ms, pot, wave, 1, 1);
+    const fftwf_complex *p;
+    if ((st = bf_potential_build_slice(pot, ms->pws, 0, ms->vbuf)) ||
+        (st = bf__multislice_propagator(ms, bf_potential_slice_thickness(pot, 0), &p, NULL)))
         return st;
-    const fftwf_complex *p = propagator(ms, bf_potential_slice_thickness(pot, 0));
-    if (!p)
-        return bf__error_set(BF_ENOMEM, "out of memory for a propagator");
     float sigma = (float)ms->sigma, scale = (float)ms->n;
     float *x = (float *)wave;
-    for (size_t k = 0; k < ms->n; k++)
-        sincosf(sigma * ms->vbuf[k], &x[2 * k + 1], &x[2 * k]);
+    bf__ms_expi(ms->vbuf, sigma, x, ms->n);
     fft_many(ms, (fftwf_complex *)wave, 1, 0);
     for (size_t k = 0; k < ms->n; k++) {
         x[2 * k] *= ms->aperture[k] * scale;
         x[2 * k + 1] *= ms->aperture[k] * scale;
     }
-    cmul(x, (const float *)p, ms->n, 1.0f);
+    bf__ms_cmul(x, (const float *)p, ms->n, 1.0f);
     fft_many(ms, (fftwf_complex *)wave, 1, 1);
     return run_slices(ms, pot, 1, wave, 1);
 }

@@ -1,0 +1,75 @@
+/* Private to propagator.c and multislice_rows.c: the multislice plan's layout. */
+#ifndef BF_MS_MULTISLICE_INTERNAL_H
+#define BF_MS_MULTISLICE_INTERNAL_H
+
+#include <fftw3.h>
+
+#include "ms/potential_internal.h"
+
+#define BF__MS_CACHE 8
+/* Columns per column-pass block: 8 complex floats are one 64-byte cache line per row. */
+#define BF__MS_BLOCK 8
+
+struct bf_multislice {
+    int nx, ny;
+    size_t n;
+    double dx, dy, lambda, sigma, tilt[2];
+    size_t max_batch;
+    int threads;
+    float *aperture;       /* A(k)/N */
+    fftwf_complex *buf;    /* max_batch * n, aligned */
+    fftwf_plan fwd1, inv1, fwdb, invb;
+    double cache_dz[BF__MS_CACHE];
+    fftwf_complex *cache_p[BF__MS_CACHE];
+    fftwf_complex *cache_pb[BF__MS_CACHE]; /* the same in the column-block layout */
+    unsigned char cache_has[BF__MS_CACHE][2]; /* which of the two is filled (made on demand) */
+    int cache_next;
+    float *vbuf;           /* one potential slice for bf_multislice_run */
+    fftwf_complex *tbuf;   /* one transmission function */
+    bf_potential_workspace *pws; /* kept between runs while potentials fit it */
+    /* The row/column path (multislice_rows.c). Active ky columns (those the antialias aperture
+     * does not zero for every kx): [0, band[0]) and [band[1], ny). */
+    int band[2];
+    size_t ldt;            /* row stride of tt (complex), padded so every row is aligned */
+    fftwf_complex *tt;     /* transmission function in the mixed (x, ky) representation */
+    fftwf_complex *row[4]; /* aligned scratch rows of ny; row[3] bounces unaligned rows */
+    fftwf_complex *blk;    /* nx rows of BF__MS_BLOCK interleaved columns */
+    float *abk;            /* A/N in the column-block layout */
+    fftwf_plan rf, ri;     /* one row along y, out of place */
+    fftwf_plan rii;        /* the inverse in place, for the exit waves' last pass */
+    fftwf_plan cf, ci;     /* BF__MS_BLOCK contiguous columns along x, in place in blk */
+    size_t nrows, nblocks; /* transforms run: rows of ny, blocks of BF__MS_BLOCK columns */
+};
+
+/* FFT work of the row/column path, for the benchmark's FFT share: counts of each kind of
+ * transform run so far (the multislice's and its potential workspace's) and the time (s) of
+ * one of each, measured on the plan's own buffers. Kinds: BF__FFT_ROW (c2c of ny), BF__FFT_BLOCK
+ * (BF__MS_BLOCK c2c of nx), then the potential's (bf__potential_fft_work). */
+enum { BF__FFT_ROW, BF__FFT_BLOCK, BF__FFT_POT_R2C, BF__FFT_POT_C2R, BF__FFT_POT_BLOCK,
+       BF__FFT_KINDS };
+void bf__ms_fft_work(bf_multislice *ms, size_t count[BF__FFT_KINDS],
+                     double seconds[BF__FFT_KINDS]);
+
+/* The propagator P(dz)·A/N (cached per dz) on the grid (p) and in the column-block layout (pb);
+ * either may be NULL. */
+bf_status bf__multislice_propagator(bf_multislice *ms, double dz, const fftwf_complex **p,
+                                    const fftwf_complex **pb);
+
+/* x[k] *= scale·q[k] for n interleaved complex floats. */
+void bf__ms_cmul(float *restrict x, const float *restrict q, size_t n, float scale);
+
+/* Row/column plans and buffers (made at create). */
+bf_status bf__ms_rows_create(bf_multislice *ms, unsigned flags);
+void bf__ms_rows_destroy(bf_multislice *ms);
+/* The propagator px(kx)·py(ky)·A/N in the column-block layout, into *blocked (allocated when
+ * NULL). */
+bf_status bf__ms_rows_kernel(bf_multislice *ms, const double _Complex *px,
+                             const double _Complex *py, fftwf_complex **blocked);
+
+/* Propagate nwaves waves (real space, contiguous) through the potential's slices with fused
+ * row and column passes; plane: the waves are ψ₀ = 1 (nwaves 1), filled here. The potential
+ * workspace and slice buffer must be ready (prepare_run). */
+bf_status bf__ms_rows_run(bf_multislice *ms, const bf_potential *pot, bf_complex64 *waves,
+                          size_t nwaves, int plane);
+
+#endif
