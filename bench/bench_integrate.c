@@ -204,19 +204,26 @@ int bf_bench_integrate(int argc, char **argv)
     o.error_model = BF_ERROR_POISSON;
     o.has_polarization = 1;
     o.polarization_factor = 1.0;
+    /* build time: median of 5, on 1 thread, on 2, and with the default (all online CPUs) */
     bf_integrator *integ = NULL;
-    double builds[5];
-    for (int r = 0; r < 5; r++) {
-        bf_integrator_destroy(integ);
-        integ = NULL;
-        double t0 = bf_time_now();
-        if (bf_integrator_create(geo, &o, &integ) != BF_OK) {
-            fprintf(stderr, "bench integrate: %s\n", bf_last_error());
-            return 1;
+    double build_t[3];
+    const int build_threads[3] = {1, 2, 0};
+    for (int t = 0; t < 3; t++) {
+        double builds[5];
+        o.threads = build_threads[t];
+        for (int r = 0; r < 5; r++) {
+            bf_integrator_destroy(integ);
+            integ = NULL;
+            double t0 = bf_time_now();
+            if (bf_integrator_create(geo, &o, &integ) != BF_OK) {
+                fprintf(stderr, "bench integrate: %s\n", bf_last_error());
+                return 1;
+            }
+            builds[r] = bf_time_now() - t0;
         }
-        builds[r] = bf_time_now() - t0;
+        build_t[t] = bf_bench_median(builds, 5);
     }
-    double build = bf_bench_median(builds, 5);
+    double build = build_t[2];
     double f1 = fps(integ, frame, rows, cols, 1, 5), f2 = fps(integ, frame, rows, cols, 2, 5);
     double bw = copy_bandwidth_gbs();
     /* what one frame streams: the matrix (column index + coefficient per entry) and the frame */
@@ -231,13 +238,21 @@ int bf_bench_integrate(int argc, char **argv)
     printf("  %-22s %10.1f %10.1f %8.2f\n", "frames/s, 1 core", f1, p1, f1 / p1);
     printf("  %-22s %10.1f %10.1f %8.2f\n", "frames/s, 2 cores", f2, p2, f2 / p2);
     printf("  %-22s %10.3f %10.3f %8.2f\n", "build (s)", build, pb1, pb1 / build);
+    printf("  %-22s %10.3f %10.3f %8.2f\n", "build, 1 thread (s)", build_t[0], pb1,
+           pb1 / build_t[0]);
+    printf("  %-22s %10.3f %10.3f %8.2f\n", "build, 2 threads (s)", build_t[1], pb2,
+           pb2 / build_t[1]);
     printf("  roofline: %.1f GB/s copy, %.1f MB per frame -> %.0f frames/s; beamflow at %.0f%%\n",
            bw, bytes / 1e6, bw * 1e9 / bytes, 100.0 * f2 / (bw * 1e9 / bytes));
     printf("{\"beamflow_fps_1core\": %.2f, \"pyfai_fps_1core\": %.2f, \"ratio_1core\": %.3f, "
            "\"beamflow_fps_2core\": %.2f, \"pyfai_fps_2core\": %.2f, \"ratio_2core\": %.3f, "
-           "\"beamflow_build_s\": %.4f, \"pyfai_build_s\": %.4f, \"bytes_per_frame\": %.0f, "
+           "\"beamflow_build_s\": %.4f, \"pyfai_build_s\": %.4f, "
+           "\"beamflow_build_1thread_s\": %.4f, "
+           "\"beamflow_build_2threads_s\": %.4f, \"pyfai_build_2threads_s\": %.4f, "
+           "\"bytes_per_frame\": %.0f, "
            "\"copy_bandwidth_gbs\": %.2f, \"nnz\": %zu}\n",
-           f1, p1, f1 / p1, f2, p2, f2 / p2, build, pb1, bytes, bw, bf_integrator_nnz(integ));
+           f1, p1, f1 / p1, f2, p2, f2 / p2, build, pb1, build_t[0], build_t[1], pb2, bytes, bw,
+           bf_integrator_nnz(integ));
     bf_integrator_destroy(integ);
     bf_geometry_destroy(geo);
     free(frame);

@@ -121,9 +121,11 @@ typedef enum bf_split { BF_SPLIT_NO = 0, BF_SPLIT_BBOX, BF_SPLIT_FULL } bf_split
 typedef enum bf_algorithm { BF_ALGO_CSR = 0, BF_ALGO_HISTOGRAM } bf_algorithm;
 typedef enum bf_error_model {
     BF_ERROR_NONE = 0, /* no variance: sigma is written as 0 */
-    BF_ERROR_POISSON,  /* variance = max(raw, 1), as pyFAI 0.21.3 (the dark does not enter) */
+    BF_ERROR_POISSON,  /* variance = max(raw, 1), as pyFAI 0.21.3 (the dark does not enter);
+                          in 2D variance = raw, as pyFAI 0.21.3's integrate2d_ng */
     BF_ERROR_AZIMUTHAL /* spread of the pixels around their bin's mean: variance =
-                          sum c * norm * (signal/norm - mean)^2 (1D only, as pyFAI 0.21.3) */
+                          sum c * norm * (signal/norm - mean)^2 (as pyFAI 0.21.3 in 1D; in 2D
+                          the spread within each cell, where pyFAI 0.21.3 gives no sigma) */
 } bf_error_model;
 
 /** Parse "no"/"bbox"/"full" and "csr"/"histogram" from a pyFAI method string "bbox,csr" (either
@@ -151,14 +153,14 @@ typedef struct bf_integrator_options {
     int has_radial_range;
     double radial_range[2];     /* in unit */
     int has_azimuth_range;
-    double azimuth_range[2];    /* [deg]; 1D: a pixel counts if its chi (bbox: chi -+ deltaChi)
-                                   meets the range, as pyFAI; not with full splitting */
+    double azimuth_range[2];    /* [deg]; 1D: a pixel counts if its chi (bbox: chi -+ deltaChi;
+                                   full: its corners' chi extent) meets the range, as pyFAI */
     double normalization_factor; /* 0 means 1.0 */
     double empty;               /* value of empty bins (when no dummy); pyFAI default 0 */
     int threads;                /* threads used by create (0: the online CPUs, at most 8); the
                                    result does not depend on it */
     int npt_azim;               /* 0: 1D curve; > 0: 2D cake with this many azimuthal (chi)
-                                   bins (splitting no or bbox) */
+                                   bins (full splitting: csr algorithm only) */
 } bf_integrator_options;
 
 #define BF_INTEGRATOR_OPTIONS_INIT                                                               \
@@ -170,8 +172,8 @@ typedef struct bf_integrator bf_integrator;
 /** Build the pixel-to-bin matrix for geo and opt (all expensive work happens here, on
  *  opt->threads threads). The integrator keeps no pointer to geo or opt. Errors: BF_EINVAL for
  *  options out of range, a geometry that cannot be integrated (beam parallel to the detector,
- *  q without wavelength) or a fully masked detector; BF_EUNSUPPORTED for 2D or azimuth-range
- *  with full splitting and the azimuthal error model in 2D. [thread-safe] */
+ *  q without wavelength) or a fully masked detector; BF_EUNSUPPORTED for 2D full splitting
+ *  with the histogram algorithm. [thread-safe] */
 bf_status bf_integrator_create(const bf_geometry *geo, const bf_integrator_options *opt,
                                bf_integrator **out /* OUT */);
 

@@ -3,6 +3,7 @@
 #ifndef BF_AI_INTERNAL_H
 #define BF_AI_INTERNAL_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,17 @@ typedef void (*bf__rows_fn)(void *ctx, size_t r0, size_t r1, int tid);
 void bf__parallel_rows(size_t n, size_t align, int nthreads, bf__rows_fn fn, void *ctx);
 /* Threads for a build: requested if > 0, else the online CPUs (at most 8). */
 int bf__build_threads(int requested);
+
+/* atan2 within 3 ulp of libm's, the same bits with and without AVX2 (atan2.c); simd: use AVX2
+ * (the caller checked the CPU). The _f32 form returns exactly (float)atan2(y, x) of libm. */
+double bf__atan2(double y, double x);
+void bf__atan2_n(const double *y, const double *x, double *out, size_t n, int simd);
+void bf__atan2_f32_n(const double *y, const double *x, float *out, size_t n, int simd);
+/* 1 if the CPU runs AVX2 (csr_avx2.c). */
+int bf__cpu_has_avx2(void);
+
+/* A large block (>= 4 MiB: huge-page aligned and advised, see big_alloc.c); free() releases it. */
+void *bf__big_alloc(size_t bytes);
 
 /* Space and scale (output = internal * scale) of a radial unit. */
 bf_status bf__unit_space(bf_ai_unit unit, bf__space *space, double *scale);
@@ -95,6 +107,9 @@ typedef struct bf__matrix {
     int32_t *row_bin;   /* CSR: bin of each row; NULL for pixel-major */
     size_t nchunks;     /* CSR: chunks of BF__CHUNK_BINS bins */
     size_t *chunk_row;  /* CSR: nchunks+1, first row of each chunk */
+    /* CSR, when the builder was given norm: per row, sum of coef * norm[col] and of coef, in
+     * entry order (the build's by-product, so the static sums need not re-read the matrix) */
+    double *row_norm, *row_count;
 } bf__matrix;
 
 void bf__matrix_free(bf__matrix *m);
@@ -104,7 +119,8 @@ typedef struct bf__split_input {
     size_t rows, cols, npt;
     bf_split split;
     const double *centre;   /* rows*cols radial centres (internal space) */
-    const double *delta;    /* rows*cols bbox half-widths (bbox), else NULL */
+    const double *delta;    /* rows*cols bbox half-widths (2D bbox), else NULL (1D bbox: from
+                               crad, bf__bbox_delta) */
     const float *crad;      /* corner grid radial (full), else NULL */
     const float *cchi;      /* corner grid chi (full), else NULL */
     const uint8_t *use;     /* rows*cols: 1 = pixel goes into the matrix */
@@ -114,7 +130,51 @@ typedef struct bf__split_input {
     size_t npt_azim;
     const double *chi, *dchi;
     double pos1_min, delta1;
+    const float *norm;      /* optional: per-pixel normalisation for the matrix's row sums */
+    double pos0_maxin, pos1_maxin; /* 2D full split: the ranges' upper ends before EPS32 */
 } bf__split_input;
+
+/* Per-thread scratch of bf__split_pixel. */
+typedef struct bf__split_scratch {
+    int32_t *bins;  /* nbins + npt + npt_azim: the pixel's bins, then 2D's per-axis bins */
+    float *coefs;   /* nbins */
+    double *fracs;  /* npt + npt_azim: per-axis fractions */
+    float *buffer;  /* full split: area per bin, npt floats, kept zeroed between pixels */
+} bf__split_scratch;
+bf_status bf__split_scratch_init(bf__split_scratch *sc, const bf__split_input *in);
+void bf__split_scratch_free(bf__split_scratch *sc);
+/* The bins (ascending) and coefficients of pixel (row i, column j) into sc; returns how many
+ * (pixel_split.c). */
+size_t bf__split_pixel(const bf__split_input *in, size_t i, size_t j, bf__split_scratch *sc);
+/* The bins of pixel (i, j) without coefficients, where they are a range (1D no / bbox): 1 and
+ * [*first, *last] (the bins bf__split_pixel gives), 0 if none, -1 for other schemes. */
+int bf__split_range(const bf__split_input *in, size_t i, size_t j, int32_t *first,
+                    int32_t *last);
+
+/* A quad's corner chi values straddling chi = +-pi, unwrapped (pyFAI's _recenter). */
+void bf__unwrap_chi(double y[4]);
+/* 2D full splitting of pixel (i, j) (split_full2d.c): cells ascending, like bf__split_pixel. */
+size_t bf__split_full_2d(const bf__split_input *in, size_t i, size_t j, bf__split_scratch *sc);
+
+/* The chi extent [rad] of pixel (i, j)'s corners (corner grid cchi) as full splitting sees it,
+ * after unwrapping a pixel across chi = +-pi (pyFAI's _recenter). */
+void bf__full_chi_extent(const float *cchi, size_t cols, size_t i, size_t j, double *lo,
+                         double *hi);
+
+/* pyFAI's delta_array for pixel (i, j): max over its 4 corners of |corner - centre| (crad: the
+ * corner grid, radial). The one expression for the pixel pass and the splitter. */
+static inline double bf__bbox_delta(const float *crad, size_t cols, size_t i, size_t j,
+                                    double centre)
+{
+    const size_t C1 = cols + 1, a = i * C1 + j;
+    const size_t idx[4] = {a, a + C1, a + C1 + 1, a + 1};
+    double d = 0;
+    for (int c = 0; c < 4; c++) {
+        const double v = fabs((double)crad[idx[c]] - centre);
+        d = v > d ? v : d;
+    }
+    return d;
+}
 
 /* Build the bins x pixels matrix (CSR, rows = bins) or, with transpose, the pixels x bins
  * matrix (pixel-major, for the histogram algorithm). */
@@ -126,6 +186,7 @@ struct bf_integrator {
     size_t nbins;       /* npt * max(1, npt_azim) */
     double *azimuthal;  /* npt_azim centres [deg], 2D only */
     double pos1_min, delta1; /* 2D azimuthal grid [rad] */
+    double pos1_maxin;  /* 2D: the grid's upper end before pyFAI's EPS32 stretch [rad] */
     bf_split split;
     bf_algorithm algo;
     bf_error_model em;
@@ -138,6 +199,7 @@ struct bf_integrator {
     float *norm;        /* npix: normalization_factor * flat * polarization * solid angle */
     double *bin_norm;   /* npt: sum of c * norm over the matrix (all pixels valid) */
     double *bin_count;  /* npt: sum of c */
+    int var_raw;        /* 1: Poisson variance = raw, no floor, no dark (pyFAI's 2D; integrate.h) */
     int simd;           /* 1: use the AVX2 kernels (CPU checked at create; same bits as scalar) */
 };
 

@@ -41,7 +41,9 @@ static AVX2 inline __m256d load4_u32(const uint32_t *data, const int32_t *col)
         const int32_t *restrict col = it->m.col;                                                \
         const float *restrict coef = it->m.coef;                                                \
         const int64_t *restrict ptr = it->m.row_ptr;                                            \
-        const __m256d one = _mm256_set1_pd(1.0);                                                \
+        const __m256d vfloor = _mm256_set1_pd(bf__var_floor(it)); /* Poisson variance floor */    \
+        const float vfl = bf__var_floor(it);                                                    \
+        (void)vfl;                                                                              \
         bf__chunk_acc acc;                                                                      \
         for (size_t ch = 0; ch < it->m.nchunks; ch++) {                                         \
             const size_t base = ch * BF__CHUNK_BINS;                                            \
@@ -55,7 +57,7 @@ static AVX2 inline __m256d load4_u32(const uint32_t *data, const int32_t *col)
                     s = _mm256_add_pd(s, _mm256_mul_pd(c, raw));                                \
                     if (VAR)                                                                    \
                         v = _mm256_add_pd(v, _mm256_mul_pd(_mm256_mul_pd(c, c),                 \
-                                                           _mm256_max_pd(raw, one)));           \
+                                                           _mm256_max_pd(raw, vfloor)));        \
                 }                                                                               \
                 double sl[4], vl[4];                                                            \
                 _mm256_storeu_pd(sl, s);                                                        \
@@ -65,7 +67,7 @@ static AVX2 inline __m256d load4_u32(const uint32_t *data, const int32_t *col)
                     const double c = coef[e];                                                   \
                     sl[0] += c * raw;                                                           \
                     if (VAR)                                                                    \
-                        vl[0] += c * c * (raw > 1.0f ? raw : 1.0f);                             \
+                        vl[0] += c * c * (raw > vfl ? raw : vfl);                               \
                 }                                                                               \
                 const size_t b = (size_t)it->m.row_bin[r] - base;                               \
                 acc.s[b] += (sl[0] + sl[1]) + (sl[2] + sl[3]);                                  \
@@ -114,7 +116,9 @@ static AVX2 inline __m128 raw4_f32(const float *d, const int32_t *c)
         const int32_t *restrict col = it->m.col;                                                \
         const float *restrict coef = it->m.coef;                                                \
         const int64_t *restrict ptr = it->m.row_ptr;                                            \
-        const __m256d one = _mm256_set1_pd(1.0);                                                \
+        const __m256d vfloor = _mm256_set1_pd(bf__var_floor(it)); /* Poisson variance floor */    \
+        const float vfl = bf__var_floor(it);                                                    \
+        (void)vfl;                                                                              \
         const __m128 zero = _mm_setzero_ps();                                                   \
         bf__chunk_acc acc;                                                                      \
         for (size_t ch = 0; ch < it->m.nchunks; ch++) {                                         \
@@ -142,7 +146,7 @@ static AVX2 inline __m128 raw4_f32(const float *d, const int32_t *c)
                         if (VAR)                                                                \
                             v = _mm256_add_pd(v, _mm256_mul_pd(_mm256_mul_pd(c, c),             \
                                                                _mm256_max_pd(                   \
-                                                                   _mm256_cvtps_pd(raw), one))); \
+                                                                   _mm256_cvtps_pd(raw), vfloor)));\
                         continue;                                                               \
                     }                                                                           \
                     double sl[4], vl[4], cl[4];                                                 \
@@ -161,7 +165,7 @@ static AVX2 inline __m128 raw4_f32(const float *d, const int32_t *c)
                         }                                                                       \
                         sl[u] += cl[u] * gl[u];                                                 \
                         if (VAR)                                                                \
-                            vl[u] += cl[u] * cl[u] * (rl[u] > 1.0f ? rl[u] : 1.0f);             \
+                            vl[u] += cl[u] * cl[u] * (rl[u] > vfl ? rl[u] : vfl);               \
                     }                                                                           \
                     s = _mm256_loadu_pd(sl);                                                    \
                     v = _mm256_loadu_pd(vl);                                                    \
@@ -182,7 +186,7 @@ static AVX2 inline __m128 raw4_f32(const float *d, const int32_t *c)
                     const float sig = dark ? raw - dark[k] : raw;                              \
                     sl[0] += c * sig;                                                           \
                     if (VAR)                                                                    \
-                        vl[0] += c * c * (raw > 1.0f ? raw : 1.0f);                             \
+                        vl[0] += c * c * (raw > vfl ? raw : vfl);                               \
                 }                                                                               \
                 const size_t b = (size_t)it->m.row_bin[r] - base;                               \
                 acc.s[b] += (sl[0] + sl[1]) + (sl[2] + sl[3]);                                  \

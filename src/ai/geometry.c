@@ -149,78 +149,111 @@ static rotation make_rotation(const bf_geometry_params *p)
     return r;
 }
 
-/* Radial value in the internal space from the rotated position. */
-static inline double radial(bf__space space, double t1, double t2, double t3, double qfac)
-{
-    double rr = sqrt(t1 * t1 + t2 * t2);
-    if (space == BF__SPACE_R)
-        return rr;
-    double tth = atan2(rr, t3);
-    return space == BF__SPACE_Q ? qfac * sin(tth / 2) : tth;
-}
+/* Columns per block: the per-row work is done a block at a time so atan2 runs over arrays. */
+#define BLOCK 256
 
 typedef struct centre_job {
     const bf_geometry *g;
     bf__space space;
     const bf__centre_arrays *o;
     rotation rot;
+    int simd;
+    double cos2off, sin2off; /* cos, sin of 2 * chi_offset */
 } centre_job;
+
+/* Radial values of a block from the rotated positions (rr = sqrt(t1^2 + t2^2)). */
+static void radial_block(bf__space space, const double *rr, const double *t3, double qfac,
+                         double *out, size_t n, int simd)
+{
+    if (space == BF__SPACE_R) {
+        for (size_t j = 0; j < n; j++)
+            out[j] = rr[j];
+        return;
+    }
+    bf__atan2_n(rr, t3, out, n, simd);
+    if (space == BF__SPACE_Q)
+        for (size_t j = 0; j < n; j++)
+            out[j] = qfac * sin(out[j] / 2);
+}
+
+/* The rest of a block of centre values (solid angle, polarization terms, normalisation), one
+ * option at a time so that each loop is branch-free and vectorises. */
+static void centre_extras(const centre_job *cj, size_t k0, double p1, const double *p2,
+                          const double *t1, const double *t2, const double *t3, size_t n)
+{
+    const bf__centre_arrays *o = cj->o;
+    const double L = cj->rot.L, cos2off = cj->cos2off, sin2off = cj->sin2off;
+    if (o->omega)
+        for (size_t j = 0; j < n; j++) {
+            const double ca = L / sqrt(L * L + p1 * p1 + p2[j] * p2[j]);
+            o->omega[k0 + j] = ca * ca * ca;
+        }
+    if (!o->cos2tth && !o->cos2chi && !o->norm)
+        return;
+    /* cos(2theta) and cos(2(chi + offset)) without trigonometry (equal to pyFAI's
+     * cos(tth), cos(2*(chi+offset)) to ~1e-16; they end in a float32 product) */
+    double ctth[BLOCK], c2chi[BLOCK];
+    for (size_t j = 0; j < n; j++) {
+        const double rr2 = t1[j] * t1[j] + t2[j] * t2[j];
+        ctth[j] = t3[j] / sqrt(rr2 + t3[j] * t3[j]);
+        const double den = rr2 > 0 ? rr2 : 1.0;
+        const double c2 = (t2[j] * t2[j] - t1[j] * t1[j]) / den;
+        const double s2 = 2 * t1[j] * t2[j] / den;
+        c2chi[j] = rr2 > 0 ? c2 * cos2off - s2 * sin2off : cos2off;
+    }
+    if (o->cos2tth)
+        memcpy(o->cos2tth + k0, ctth, n * sizeof *ctth);
+    if (o->cos2chi)
+        memcpy(o->cos2chi + k0, c2chi, n * sizeof *c2chi);
+    if (!o->norm)
+        return;
+    float *nn = o->norm + k0;
+    for (size_t j = 0; j < n; j++)
+        nn[j] = o->nf;
+    if (o->flat)
+        for (size_t j = 0; j < n; j++)
+            nn[j] *= o->flat[k0 + j];
+    if (o->has_pol)
+        for (size_t j = 0; j < n; j++) {
+            const double cc = ctth[j] * ctth[j];
+            nn[j] *= (float)(0.5 * (1 + cc - o->pol_factor * c2chi[j] * (1 - cc)));
+        }
+    if (o->solid)
+        for (size_t j = 0; j < n; j++) {
+            const double ca = L / sqrt(L * L + p1 * p1 + p2[j] * p2[j]);
+            nn[j] *= (float)(ca * ca * ca);
+        }
+}
 
 static void centre_rows(void *arg, size_t r0, size_t r1, int tid)
 {
     const centre_job *cj = arg;
     const bf_geometry *g = cj->g;
     const bf__centre_arrays *o = cj->o;
-    const bf__space space = cj->space;
     const rotation rot = cj->rot;
     const size_t C = g->det->cols;
     const double L = rot.L, qfac = g->p.wavelength > 0 ? 4e-9 * M_PI / g->p.wavelength : 0;
     const float px1 = (float)g->det->pixel1, px2 = (float)g->det->pixel2;
     const float pn1 = (float)g->p.poni1, pn2 = (float)g->p.poni2;
-    const double cos2off = cos(2 * o->chi_offset), sin2off = sin(2 * o->chi_offset);
+    double p2[BLOCK], t1[BLOCK], t2[BLOCK], t3[BLOCK], rr[BLOCK];
     (void)tid;
     for (size_t i = r0; i < r1; i++) {
         const float p1f = (float)((float)((float)i + 0.5f) * px1) - pn1;
         const double p1 = p1f;
-        for (size_t j = 0; j < C; j++) {
-            const double p2 = (float)((float)((float)j + 0.5f) * px2) - pn2;
-            const size_t k = i * C + j;
-            double t1 = rot.a[0][0] * p1 + rot.a[0][1] * p2 + rot.a[0][2] * L;
-            double t2 = rot.a[1][0] * p1 + rot.a[1][1] * p2 + rot.a[1][2] * L;
-            double t3 = rot.a[2][0] * p1 + rot.a[2][1] * p2 + rot.a[2][2] * L;
+        for (size_t j0 = 0; j0 < C; j0 += BLOCK) {
+            const size_t n = C - j0 < BLOCK ? C - j0 : BLOCK, k0 = i * C + j0;
+            for (size_t j = 0; j < n; j++) {
+                p2[j] = (float)((float)((float)(j0 + j) + 0.5f) * px2) - pn2;
+                t1[j] = rot.a[0][0] * p1 + rot.a[0][1] * p2[j] + rot.a[0][2] * L;
+                t2[j] = rot.a[1][0] * p1 + rot.a[1][1] * p2[j] + rot.a[1][2] * L;
+                t3[j] = rot.a[2][0] * p1 + rot.a[2][1] * p2[j] + rot.a[2][2] * L;
+                rr[j] = sqrt(t1[j] * t1[j] + t2[j] * t2[j]);
+            }
             if (o->rad)
-                o->rad[k] = radial(space, t1, t2, t3, qfac);
+                radial_block(cj->space, rr, t3, qfac, o->rad + k0, n, cj->simd);
             if (o->chi)
-                o->chi[k] = atan2(t1, t2);
-            if (o->omega) {
-                double ca = L / sqrt(L * L + p1 * p1 + p2 * p2);
-                o->omega[k] = ca * ca * ca;
-            }
-            /* cos(2theta) and cos(2(chi + offset)) without trigonometry (equal to pyFAI's
-             * cos(tth), cos(2*(chi+offset)) to ~1e-16; they end in a float32 product) */
-            const double rr2 = t1 * t1 + t2 * t2;
-            const double ctth = t3 / sqrt(rr2 + t3 * t3);
-            const double c2 = rr2 > 0 ? (t2 * t2 - t1 * t1) / rr2 : 1.0;
-            const double s2 = rr2 > 0 ? 2 * t1 * t2 / rr2 : 0.0;
-            const double c2chi = c2 * cos2off - s2 * sin2off;
-            if (o->cos2tth)
-                o->cos2tth[k] = ctth;
-            if (o->cos2chi)
-                o->cos2chi[k] = c2chi;
-            if (o->norm) {
-                float n = o->nf;
-                if (o->flat)
-                    n *= o->flat[k];
-                if (o->has_pol) {
-                    const double cc = ctth * ctth;
-                    n *= (float)(0.5 * (1 + cc - o->pol_factor * c2chi * (1 - cc)));
-                }
-                if (o->solid) {
-                    const double ca = L / sqrt(L * L + p1 * p1 + p2 * p2);
-                    n *= (float)(ca * ca * ca);
-                }
-                o->norm[k] = n;
-            }
+                bf__atan2_n(t1, t2, o->chi + k0, n, cj->simd);
+            centre_extras(cj, k0, p1, p2, t1, t2, t3, n);
         }
     }
 }
@@ -231,7 +264,13 @@ bf_status bf__geometry_centre_arrays(const bf_geometry *g, bf__space space,
     bf_status st = bf__geometry_check(g, space);
     if (st)
         return st;
-    centre_job cj = {g, space, o, make_rotation(&g->p)};
+    centre_job cj = {g,
+                     space,
+                     o,
+                     make_rotation(&g->p),
+                     bf__cpu_has_avx2(),
+                     cos(2 * o->chi_offset),
+                     sin(2 * o->chi_offset)};
     bf__parallel_rows(g->det->rows, 1, o->nthreads, centre_rows, &cj);
     return BF_OK;
 }
@@ -241,6 +280,7 @@ typedef struct corner_job {
     bf__space space;
     float *rad, *chi;
     rotation rot;
+    int simd;
 } corner_job;
 
 static void corner_rows(void *arg, size_t r0, size_t r1, int tid)
@@ -251,18 +291,29 @@ static void corner_rows(void *arg, size_t r0, size_t r1, int tid)
     const size_t C = g->det->cols + 1;
     const double L = rot.L, qfac = g->p.wavelength > 0 ? 4e-9 * M_PI / g->p.wavelength : 0;
     const double px1 = g->det->pixel1, px2 = g->det->pixel2;
+    double t1[BLOCK], t2[BLOCK], t3[BLOCK], rr[BLOCK], v[BLOCK];
     (void)tid;
     for (size_t i = r0; i < r1; i++) {
         const double p1 = (double)i * px1 - g->p.poni1;
-        for (size_t j = 0; j < C; j++) {
-            const double p2 = (double)j * px2 - g->p.poni2;
-            double t1 = rot.a[0][0] * p1 + rot.a[0][1] * p2 + rot.a[0][2] * L;
-            double t2 = rot.a[1][0] * p1 + rot.a[1][1] * p2 + rot.a[1][2] * L;
-            double t3 = rot.a[2][0] * p1 + rot.a[2][1] * p2 + rot.a[2][2] * L;
-            if (cj->rad)
-                cj->rad[i * C + j] = (float)radial(cj->space, t1, t2, t3, qfac);
+        for (size_t j0 = 0; j0 < C; j0 += BLOCK) {
+            const size_t n = C - j0 < BLOCK ? C - j0 : BLOCK, k0 = i * C + j0;
+            for (size_t j = 0; j < n; j++) {
+                const double p2 = (double)(j0 + j) * px2 - g->p.poni2;
+                t1[j] = rot.a[0][0] * p1 + rot.a[0][1] * p2 + rot.a[0][2] * L;
+                t2[j] = rot.a[1][0] * p1 + rot.a[1][1] * p2 + rot.a[1][2] * L;
+                t3[j] = rot.a[2][0] * p1 + rot.a[2][1] * p2 + rot.a[2][2] * L;
+                rr[j] = sqrt(t1[j] * t1[j] + t2[j] * t2[j]);
+            }
+            if (cj->rad && cj->space == BF__SPACE_2TH) {
+                /* float32 of the angle exactly as (float)atan2 (see atan2.c) */
+                bf__atan2_f32_n(rr, t3, cj->rad + k0, n, cj->simd);
+            } else if (cj->rad) {
+                radial_block(cj->space, rr, t3, qfac, v, n, cj->simd);
+                for (size_t j = 0; j < n; j++)
+                    cj->rad[k0 + j] = (float)v[j];
+            }
             if (cj->chi)
-                cj->chi[i * C + j] = (float)atan2(t1, t2);
+                bf__atan2_f32_n(t1, t2, cj->chi + k0, n, cj->simd);
         }
     }
 }
@@ -273,7 +324,7 @@ bf_status bf__geometry_corner_grid(const bf_geometry *g, bf__space space, float 
     bf_status st = bf__geometry_check(g, space);
     if (st)
         return st;
-    corner_job cj = {g, space, rad, chi, make_rotation(&g->p)};
+    corner_job cj = {g, space, rad, chi, make_rotation(&g->p), bf__cpu_has_avx2()};
     bf__parallel_rows(g->det->rows + 1, 1, nthreads, corner_rows, &cj);
     return BF_OK;
 }

@@ -27,6 +27,7 @@ static bf_status one_frame(const bf_integrator *it, const bf_frame *f, bf_curve 
     }
     const bf__invalid_test inv = bf__invalid_test_make(it, f);
     const int check = bf__needs_check(it, f);
+    const float vfl = bf__var_floor(it);
     const bf__matrix *m = &it->m;
     for (size_t k = 0; k < m->nrows; k++) {
         const int64_t e0 = m->row_ptr[k], e1 = m->row_ptr[k + 1];
@@ -35,10 +36,11 @@ static bf_status one_frame(const bf_integrator *it, const bf_frame *f, bf_curve 
         const float raw = bf__load(f->data, f->dtype, k);
         if (check && bf__invalid(&inv, raw, k))
             continue;
-        float sig = raw, var = raw > 1.0f ? raw : 1.0f;
+        float sig = raw, var = raw > vfl ? raw : vfl;
         if (f->dark) {
             sig -= f->dark[k];
-            var += f->dark[k];
+            if (!it->var_raw)
+                var += f->dark[k];
         }
         const double n = it->norm[k];
         for (int64_t e = e0; e < e1; e++) {

@@ -2,7 +2,8 @@
  * histogram kernel (histogram.c). pyFAI's preprocessing is applied on the fly, in float32 as
  * pyFAI: raw -> float32; invalid if NaN/inf, equal to dummy (within delta_dummy), flagged in the
  * per-frame mask, or its dark is NaN; signal = raw - dark; poisson variance = max(raw, 1)
- * (pyFAI 0.21.3's CSR/histogram engines ignore the dark in the variance: verified numerically).
+ * (pyFAI 0.21.3's CSR/histogram engines ignore the dark in the variance: verified numerically);
+ * in 2D poisson variance = raw (bf__var_floor: integrate2d_ng passes the frame as variance).
  * The sums are accumulated in double: signal += c*signal, variance += c^2*variance (azimuthal
  * model: a second pass, bf__azimuthal_chunk), and the static normalisation / count per bin
  * (precomputed) less the contribution of invalid pixels.
@@ -120,8 +121,10 @@ void bf__azimuthal_chunk(const bf_integrator *it, const bf_frame *f, size_t ch,
         const float *restrict coef = it->m.coef;                                                \
         const int64_t *restrict ptr = it->m.row_ptr;                                            \
         bf__invalid_test inv = bf__invalid_test_make(it, f);                                    \
+        const float vfl = bf__var_floor(it);                                                    \
         bf__chunk_acc acc;                                                                      \
         (void)inv;                                                                              \
+        (void)vfl;                                                                              \
         (void)dark;                                                                             \
         for (size_t ch = 0; ch < it->m.nchunks; ch++) {                                         \
             const size_t base = ch * BF__CHUNK_BINS;                                            \
@@ -137,7 +140,7 @@ void bf__azimuthal_chunk(const bf_integrator *it, const bf_frame *f, size_t ch,
                             const double c = coef[e + u];                                       \
                             s[u] += c * raw;                                                    \
                             if (VAR)                                                            \
-                                v[u] += c * c * (raw > 1.0f ? raw : 1.0f);                      \
+                                v[u] += c * c * (raw > vfl ? raw : vfl);                        \
                         }                                                                       \
                 }                                                                               \
                 for (; e < end; e++) {                                                          \
@@ -156,7 +159,7 @@ void bf__azimuthal_chunk(const bf_integrator *it, const bf_frame *f, size_t ch,
                     const int u = e < e4 ? (int)((e - e0) & 3) : 0;                             \
                     s[u] += c * sig;                                                            \
                     if (VAR)                                                                    \
-                        v[u] += c * c * (raw > 1.0f ? raw : 1.0f);                              \
+                        v[u] += c * c * (raw > vfl ? raw : vfl);                                \
                 }                                                                               \
                 const size_t b = (size_t)it->m.row_bin[r] - base;                               \
                 acc.s[b] += (s[0] + s[1]) + (s[2] + s[3]);                                      \

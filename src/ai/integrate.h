@@ -37,6 +37,13 @@ static inline int bf__invalid(const bf__invalid_test *t, float raw, size_t k)
     return t->dark && !isfinite(t->dark[k]);
 }
 
+/* The Poisson variance is max(raw, floor): 1 as pyFAI's 1D engines (poissonian), -inf (variance
+ * = raw) in 2D, where pyFAI 0.21.3's integrate2d_ng passes the frame itself as the variance. */
+static inline float bf__var_floor(const bf_integrator *it)
+{
+    return it->var_raw ? -INFINITY : 1.0f;
+}
+
 /* Per-chunk accumulators of the CSR kernels (on the stack: 24 KiB). */
 typedef struct bf__chunk_acc {
     double s[BF__CHUNK_BINS], v[BF__CHUNK_BINS], bad_n[BF__CHUNK_BINS], bad_c[BF__CHUNK_BINS];

@@ -3,7 +3,8 @@
  * flat, normalization factor) and builds the pixel-to-bin matrix (refs/pyfai-formulas.md,
  * "Radial range and bin edges"; the 2D grid and the azimuth range as measured on pyFAI 0.21.3:
  * chi range min/max*EPS32 of chi -+ deltaChi clipped to float32 pi, deltaChi the shorter way
- * round the circle).
+ * round the circle; for full splitting the raw corners' chi extremes). One parallel pass over the
+ * pixels after the geometry gives the bbox half-widths, the matrix mask and the range extremes.
  *
  * Invariants once built (read-only afterwards, so one integrator serves many threads):
  *  - the matrix holds only pixels that are unmasked, inside the azimuth range and have a
@@ -47,22 +48,16 @@ static bf_status check_options(const bf_integrator_options *o)
         (double)o->npt * (o->npt_azim ? o->npt_azim : 1) > (double)(1 << 30))
         return bf__error_set(BF_EINVAL, "npt_azim must be in 0..%d with npt x npt_azim <= 2^30, "
                                         "got %d", NPT_MAX, o->npt_azim);
-    if (o->has_azimuth_range && !o->npt_azim && o->split == BF_SPLIT_FULL)
-        return bf__error_set(BF_EUNSUPPORTED, "an azimuth range with full pixel splitting is not "
-                                              "implemented (pyFAI clips the pixel polygons; use "
-                                              "no or bbox)");
-    if (o->npt_azim && o->split == BF_SPLIT_FULL)
-        return bf__error_set(BF_EUNSUPPORTED, "2D integration with full pixel splitting is not "
-                                              "implemented (use no or bbox)");
+    if (o->npt_azim && o->split == BF_SPLIT_FULL && o->algorithm == BF_ALGO_HISTOGRAM)
+        return bf__error_set(BF_EUNSUPPORTED, "2D full pixel splitting is implemented with the csr "
+                                              "algorithm (pyFAI 0.21.3's 2D full histogram engine "
+                                              "uses another radial range)");
     if ((unsigned)o->split > BF_SPLIT_FULL)
         return bf__error_set(BF_EINVAL, "unknown pixel splitting %d", (int)o->split);
     if ((unsigned)o->algorithm > BF_ALGO_HISTOGRAM)
         return bf__error_set(BF_EINVAL, "unknown algorithm %d", (int)o->algorithm);
     if ((unsigned)o->error_model > BF_ERROR_AZIMUTHAL)
         return bf__error_set(BF_EINVAL, "unknown error model %d", (int)o->error_model);
-    if (o->error_model == BF_ERROR_AZIMUTHAL && o->npt_azim)
-        return bf__error_set(BF_EUNSUPPORTED, "the azimuthal error model is implemented for 1D "
-                                              "curves only");
     if (o->has_polarization &&
         !(o->polarization_factor >= -1 && o->polarization_factor <= 1 &&
           isfinite(o->polarization_offset)))
@@ -89,36 +84,98 @@ typedef struct work {
     double *centre, *delta, *chi, *dchi;
     float *norm; /* handed over to the integrator */
     float *crad, *cchi;
-    uint8_t *valid, *use;
+    uint8_t *use;
     size_t cols;
     int nthreads;
 } work;
 
-/* bbox half-widths: max over the 4 corners of |corner - centre| (pyFAI's delta_array). */
-static void delta_rows(void *arg, size_t r0, size_t r1, int tid)
+#define MAXT 16 /* bf__build_threads' cap */
+
+/* One parallel pass over the pixels after the geometry: bbox half-widths, the matrix mask, and
+ * per-thread radial / azimuthal extremes (min and max are exact, so combining them in any order
+ * gives the same range). */
+typedef struct pixel_pass {
+    work *w;
+    const bf_integrator_options *o;
+    const uint8_t *mask;
+    int all; /* extremes over all pixels, masked ones too (pyFAI's unsplit histogram) */
+    double lo[MAXT], hi[MAXT], alo[MAXT], ahi[MAXT];
+} pixel_pass;
+
+static inline double maxd(double a, double b) { return b > a ? b : a; }
+static inline double mind(double a, double b) { return b < a ? b : a; }
+
+static void pixel_rows(void *arg, size_t r0, size_t r1, int tid)
 {
-    work *w = arg;
+    pixel_pass *pp = arg;
+    work *w = pp->w;
+    const bf_integrator_options *o = pp->o;
     const size_t C = w->cols, C1 = C + 1;
-    (void)tid;
+    const double deg = M_PI / 180;
+    double lo = INFINITY, hi = -INFINITY, alo = INFINITY, ahi = -INFINITY;
     for (size_t i = r0; i < r1; i++)
         for (size_t j = 0; j < C; j++) {
             const size_t k = i * C + j, a = i * C1 + j;
             const size_t idx[4] = {a, a + C1, a + C1 + 1, a + 1};
             double d = 0, dc = 0;
-            for (int c = 0; c < 4; c++)
-                d = fmax(d, fabs((double)w->crad[idx[c]] - w->centre[k]));
-            w->delta[k] = d;
-            if (!w->dchi)
-                continue;
-            /* pyFAI's deltaChi: the shorter way round, so pixels across chi = +-pi stay small */
-            for (int c = 0; c < 4; c++) {
-                const double a = (double)w->cchi[idx[c]] - w->chi[k];
-                const double up = a - 2 * M_PI * floor(a / (2 * M_PI));
-                const double down = -a - 2 * M_PI * floor(-a / (2 * M_PI));
-                dc = fmax(dc, fmin(up, down));
+            if (o->split == BF_SPLIT_BBOX) { /* stored for 2D, recomputed by the 1D splitter */
+                d = bf__bbox_delta(w->crad, C, i, j, w->centre[k]);
+                if (w->delta)
+                    w->delta[k] = d;
             }
-            w->dchi[k] = dc;
+            if (w->dchi) {
+                /* pyFAI's deltaChi: the shorter way round, so pixels across chi = +-pi stay
+                 * small */
+                for (int c = 0; c < 4; c++) {
+                    const double x = (double)w->cchi[idx[c]] - w->chi[k];
+                    const double up = x - 2 * M_PI * floor(x / (2 * M_PI));
+                    const double down = -x - 2 * M_PI * floor(-x / (2 * M_PI));
+                    dc = maxd(dc, mind(up, down));
+                }
+                w->dchi[k] = dc;
+            }
+            const int valid = !(pp->mask && pp->mask[k]);
+            if (valid || pp->all) {
+                if (o->split == BF_SPLIT_FULL) {
+                    for (int c = 0; c < 4; c++) {
+                        lo = mind(lo, w->crad[idx[c]]);
+                        hi = maxd(hi, w->crad[idx[c]]);
+                    }
+                } else {
+                    lo = mind(lo, w->centre[k] - d);
+                    hi = maxd(hi, w->centre[k] + d);
+                }
+                if (w->chi && o->split == BF_SPLIT_FULL) { /* pyFAI: raw corner extremes */
+                    for (int c = 0; c < 4; c++) {
+                        alo = mind(alo, w->cchi[idx[c]]);
+                        ahi = maxd(ahi, w->cchi[idx[c]]);
+                    }
+                } else if (w->chi) {
+                    alo = mind(alo, w->chi[k] - dc);
+                    ahi = maxd(ahi, w->chi[k] + dc);
+                }
+            }
+            const float n = w->norm[k];
+            int use = valid && isfinite(n) && n != 0;
+            if (use && o->has_azimuth_range && !o->npt_azim && o->split == BF_SPLIT_FULL) {
+                /* pyFAI's FullSplitCSR_1d keeps a whole pixel whose corners' chi extent meets
+                 * [lo, hi * EPS32) (no clipping of the polygon in 1D) */
+                double clo, chi;
+                bf__full_chi_extent(w->cchi, C, i, j, &clo, &chi);
+                const double top = o->azimuth_range[1] * deg;
+                use = chi >= o->azimuth_range[0] * deg &&
+                      clo < (top > 0 ? top * EPS32 : top / EPS32);
+            } else if (use && w->chi && o->has_azimuth_range && !o->npt_azim) {
+                /* pyFAI keeps a pixel whose chi box (bbox: chi -+ deltaChi) meets the range */
+                use = w->chi[k] + dc >= o->azimuth_range[0] * deg &&
+                      w->chi[k] - dc <= o->azimuth_range[1] * deg;
+            }
+            w->use[k] = (uint8_t)use;
         }
+    pp->lo[tid] = mind(pp->lo[tid], lo);
+    pp->hi[tid] = maxd(pp->hi[tid], hi);
+    pp->alo[tid] = mind(pp->alo[tid], alo);
+    pp->ahi[tid] = maxd(pp->ahi[tid], ahi);
 }
 
 static void work_free(work *w)
@@ -130,32 +187,30 @@ static void work_free(work *w)
     free(w->norm);
     free(w->crad);
     free(w->cchi);
-    free(w->valid);
     free(w->use);
 }
 
-/* Per-pixel geometry the options need. */
+/* Per-pixel geometry the options need, then the pixel pass (pp: extremes out). */
 static bf_status compute_pixels(const bf_geometry *geo, const bf_integrator_options *o,
-                                bf__space space, size_t npix, work *w)
+                                bf__space space, size_t npix, work *w, pixel_pass *pp)
 {
     const size_t G = (geo->det->rows + 1) * (geo->det->cols + 1);
-    w->centre = malloc(npix * sizeof(double));
-    w->valid = malloc(npix);
+    w->centre = bf__big_alloc(npix * sizeof(double));
     w->use = malloc(npix);
-    int ok = w->centre && w->valid && w->use;
+    int ok = w->centre && w->use;
     const int twod_bbox =
         o->split == BF_SPLIT_BBOX && (o->npt_azim > 0 || o->has_azimuth_range);
     if (o->has_azimuth_range || o->npt_azim > 0)
-        ok = ok && (w->chi = malloc(npix * sizeof(double)));
+        ok = ok && (w->chi = bf__big_alloc(npix * sizeof(double)));
     if (twod_bbox)
-        ok = ok && (w->dchi = malloc(npix * sizeof(double)));
-    ok = ok && (w->norm = malloc(npix * sizeof(float)));
+        ok = ok && (w->dchi = bf__big_alloc(npix * sizeof(double)));
+    ok = ok && (w->norm = bf__big_alloc(npix * sizeof(float)));
     if (o->split != BF_SPLIT_NO)
-        ok = ok && (w->crad = malloc(G * sizeof(float)));
+        ok = ok && (w->crad = bf__big_alloc(G * sizeof(float)));
     if (o->split == BF_SPLIT_FULL || twod_bbox)
-        ok = ok && (w->cchi = malloc(G * sizeof(float)));
-    if (o->split == BF_SPLIT_BBOX)
-        ok = ok && (w->delta = malloc(npix * sizeof(double)));
+        ok = ok && (w->cchi = bf__big_alloc(G * sizeof(float)));
+    if (twod_bbox && o->npt_azim > 0) /* 2D's splitter tells bbox from no by delta */
+        ok = ok && (w->delta = bf__big_alloc(npix * sizeof(double)));
     if (!ok)
         return bf__error_set(BF_ENOMEM, "out of memory for the per-pixel geometry");
     bf__centre_arrays ca = {w->centre,
@@ -177,43 +232,36 @@ static bf_status compute_pixels(const bf_geometry *geo, const bf_integrator_opti
     if (st)
         return st;
     w->cols = geo->det->cols;
-    if (w->delta)
-        bf__parallel_rows(geo->det->rows, 1, w->nthreads, delta_rows, w);
+    *pp = (pixel_pass){.w = w, .o = o, .mask = o->mask ? o->mask : geo->det->mask,
+                       .all = o->split == BF_SPLIT_NO && o->algorithm == BF_ALGO_HISTOGRAM};
+    for (int t = 0; t < MAXT; t++) {
+        pp->lo[t] = pp->alo[t] = INFINITY;
+        pp->hi[t] = pp->ahi[t] = -INFINITY;
+    }
+    bf__parallel_rows(geo->det->rows, 1, w->nthreads, pixel_rows, pp);
+    for (int t = 1; t < MAXT; t++) {
+        pp->lo[0] = mind(pp->lo[0], pp->lo[t]);
+        pp->hi[0] = maxd(pp->hi[0], pp->hi[t]);
+        pp->alo[0] = mind(pp->alo[0], pp->alo[t]);
+        pp->ahi[0] = maxd(pp->ahi[0], pp->ahi[t]);
+    }
     return BF_OK;
 }
 
 /* The radial range: pyFAI's pos0_min / pos0_max over valid pixels (all pixels for the unsplit
- * histogram), or the user's range. */
-static bf_status radial_range(const bf_integrator_options *o, const work *w, size_t npix,
-                              size_t cols, double scale, double *pmin, double *pmax)
+ * histogram; the extremes from the pixel pass), or the user's range. */
+static bf_status radial_range(const bf_integrator_options *o, const pixel_pass *pp, double scale,
+                              double *pmin, double *pmax)
 {
     if (o->has_radial_range) {
         *pmin = o->radial_range[0] / scale;
         *pmax = o->radial_range[1] / scale * EPS32;
         return BF_OK;
     }
-    const int all = o->split == BF_SPLIT_NO && o->algorithm == BF_ALGO_HISTOGRAM;
-    double lo = INFINITY, hi = -INFINITY;
-    const size_t C1 = cols + 1;
-    for (size_t k = 0; k < npix; k++) {
-        if (!all && !w->valid[k])
-            continue;
-        if (o->split == BF_SPLIT_FULL) {
-            const size_t a = (k / cols) * C1 + k % cols;
-            const size_t idx[4] = {a, a + C1, a + C1 + 1, a + 1};
-            for (int c = 0; c < 4; c++) {
-                lo = fmin(lo, w->crad[idx[c]]);
-                hi = fmax(hi, w->crad[idx[c]]);
-            }
-        } else {
-            double d = w->delta ? w->delta[k] : 0;
-            lo = fmin(lo, w->centre[k] - d);
-            hi = fmax(hi, w->centre[k] + d);
-        }
-    }
+    const double lo = pp->lo[0], hi = pp->hi[0];
     if (!(lo <= hi))
         return bf__error_set(BF_EINVAL, "every pixel is masked: nothing to integrate");
-    *pmin = all ? lo : fmax(0.0, lo);
+    *pmin = pp->all ? lo : fmax(0.0, lo);
     *pmax = hi * EPS32;
     if (!(*pmax > *pmin))
         return bf__error_set(BF_EINVAL, "the valid pixels span an empty radial range");
@@ -223,7 +271,7 @@ static bf_status radial_range(const bf_integrator_options *o, const work *w, siz
 /* The 2D azimuthal grid [rad]: min / max * EPS32 of chi (chi -+ dchi for bbox, clipped to
  * [-pi, pi] in float32 as pyFAI) over valid pixels (all pixels for the unsplit histogram, as
  * its radial range), or the user's range. */
-static bf_status azimuth_grid(const bf_integrator_options *o, const work *w, size_t npix,
+static bf_status azimuth_grid(const bf_integrator_options *o, const pixel_pass *pp,
                               bf_integrator *it)
 {
     double lo = INFINITY, hi = -INFINITY;
@@ -231,14 +279,8 @@ static bf_status azimuth_grid(const bf_integrator_options *o, const work *w, siz
         lo = o->azimuth_range[0] * M_PI / 180;
         hi = o->azimuth_range[1] * M_PI / 180;
     } else {
-        const int all = o->split == BF_SPLIT_NO && o->algorithm == BF_ALGO_HISTOGRAM;
-        for (size_t k = 0; k < npix; k++) {
-            if (!all && !w->valid[k])
-                continue;
-            double d = w->dchi ? w->dchi[k] : 0;
-            lo = fmin(lo, w->chi[k] - d);
-            hi = fmax(hi, w->chi[k] + d);
-        }
+        lo = pp->alo[0];
+        hi = pp->ahi[0];
         const double pi32 = (float)M_PI;
         if (lo < -M_PI)
             lo = -pi32;
@@ -249,6 +291,7 @@ static bf_status azimuth_grid(const bf_integrator_options *o, const work *w, siz
     if (!(top > lo))
         return bf__error_set(BF_EINVAL, "the valid pixels span an empty azimuthal range");
     it->pos1_min = lo;
+    it->pos1_maxin = hi;
     it->delta1 = (top - lo) / (double)it->npt_azim;
     it->azimuthal = malloc(it->npt_azim * sizeof(double));
     if (!it->azimuthal)
@@ -258,50 +301,22 @@ static bf_status azimuth_grid(const bf_integrator_options *o, const work *w, siz
     return BF_OK;
 }
 
-/* Static normalisation per pixel, in float32 as pyFAI's preprocessing, and the matrix mask. */
-static bf_status fold_corrections(bf_integrator *it, const bf_integrator_options *o, work *w)
-{
-    const double deg = M_PI / 180;
-    it->norm = w->norm; /* computed with the geometry (bf__geometry_centre_arrays) */
-    w->norm = NULL;
-    for (size_t k = 0; k < it->npix; k++) {
-        const float n = it->norm[k];
-        int use = w->valid[k] && isfinite(n) && n != 0;
-        if (use && w->chi && o->has_azimuth_range && !o->npt_azim) {
-            /* pyFAI keeps a pixel whose chi box (bbox: chi -+ deltaChi) meets the range */
-            const double lo = w->chi[k] - (w->dchi ? w->dchi[k] : 0);
-            const double hi = w->chi[k] + (w->dchi ? w->dchi[k] : 0);
-            use = hi >= o->azimuth_range[0] * deg && lo <= o->azimuth_range[1] * deg;
-        }
-        w->use[k] = (uint8_t)use;
-    }
-    return BF_OK;
-}
-
-/* bin_norm / bin_count over the rows of chunks [c0, c1) (CSR: chunks own disjoint bins, so
- * threads never share a bin and each bin is summed in row order whatever the thread count). */
-static void sums_chunks(void *arg, size_t c0, size_t c1, int tid)
-{
-    bf_integrator *it = arg;
-    const bf__matrix *m = &it->m;
-    (void)tid;
-    for (size_t r = m->chunk_row[c0]; r < m->chunk_row[c1]; r++)
-        for (int64_t e = m->row_ptr[r]; e < m->row_ptr[r + 1]; e++) {
-            const size_t b = (size_t)m->row_bin[r];
-            it->bin_norm[b] += (double)m->coef[e] * it->norm[m->col[e]];
-            it->bin_count[b] += m->coef[e];
-        }
-}
-
-static bf_status static_sums(bf_integrator *it, int nthreads)
+static bf_status static_sums(bf_integrator *it)
 {
     it->bin_norm = calloc(it->nbins, sizeof(double));
     it->bin_count = calloc(it->nbins, sizeof(double));
     if (!it->bin_norm || !it->bin_count)
         return bf__error_set(BF_ENOMEM, "out of memory");
-    const bf__matrix *m = &it->m;
+    bf__matrix *m = &it->m;
     if (it->algo != BF_ALGO_HISTOGRAM) {
-        bf__parallel_rows(m->nchunks, 1, nthreads, sums_chunks, it);
+        /* the builder's row sums, added in row order (a bin's rows in (chunk, tile) order) */
+        for (size_t r = 0; r < m->nrows; r++) {
+            it->bin_norm[m->row_bin[r]] += m->row_norm[r];
+            it->bin_count[m->row_bin[r]] += m->row_count[r];
+        }
+        free(m->row_norm);
+        free(m->row_count);
+        m->row_norm = m->row_count = NULL;
         return BF_OK;
     }
     for (size_t k = 0; k < m->nrows; k++) /* pixel-major: one pixel per row */
@@ -343,34 +358,35 @@ bf_status bf_integrator_create(const bf_geometry *geo, const bf_integrator_optio
     it->dummy = o->dummy;
     it->delta_dummy = o->delta_dummy;
     it->empty = o->has_dummy ? o->dummy : o->empty;
+    it->var_raw = it->npt_azim > 0;
     it->simd = bf__cpu_has_avx2();
     w.nthreads = bf__build_threads(o->threads);
     double t0 = bf_time_now();
-    if ((st = compute_pixels(geo, o, space, it->npix, &w)))
+    pixel_pass pp;
+    if ((st = compute_pixels(geo, o, space, it->npix, &w, &pp)))
         goto done;
     double t1 = bf_time_now();
-    const uint8_t *mask = o->mask ? o->mask : geo->det->mask;
-    for (size_t k = 0; k < it->npix; k++)
-        w.valid[k] = !(mask && mask[k]);
     double pmax = 0;
-    if ((st = radial_range(o, &w, it->npix, it->cols, scale, &it->pos0_min, &pmax)))
+    if ((st = radial_range(o, &pp, scale, &it->pos0_min, &pmax)))
         goto done;
+    const double pos0_maxin = o->has_radial_range ? o->radial_range[1] / scale : pp.hi[0];
     it->delta_bin = (pmax - it->pos0_min) / (double)it->npt;
-    if (it->npt_azim && (st = azimuth_grid(o, &w, it->npix, it)))
+    if (it->npt_azim && (st = azimuth_grid(o, &pp, it)))
         goto done;
-    if ((st = fold_corrections(it, o, &w)))
-        goto done;
+    /* static normalisation per pixel (float32, as pyFAI's preprocessing), from the geometry */
+    it->norm = w.norm;
+    w.norm = NULL;
     bf__split_input in = {it->rows, it->cols, it->npt,       o->split,      w.centre,
                           w.delta,  w.crad,   w.cchi,        w.use,         it->pos0_min,
                           it->delta_bin, w.nthreads, it->npt_azim, w.chi, w.dchi,
-                          it->pos1_min, it->delta1};
+                          it->pos1_min, it->delta1, it->norm,  pos0_maxin, it->pos1_maxin};
     double t2 = bf_time_now();
     if ((st = bf__matrix_build(&in, it->algo == BF_ALGO_HISTOGRAM, &it->m)))
         goto done;
     double t3 = bf_time_now();
-    if ((st = static_sums(it, w.nthreads)))
+    if ((st = static_sums(it)))
         goto done;
-    bf__log(BF_LOG_DEBUG, "integrator: geometry %.3f s, range+corrections %.3f s, matrix %.3f s "
+    bf__log(BF_LOG_DEBUG, "integrator: geometry %.3f s, ranges %.3f s, matrix %.3f s "
                           "(%zu entries), sums %.3f s", t1 - t0, t2 - t1, t3 - t2, it->m.nnz,
             bf_time_now() - t3);
     if (!(it->radial = malloc(it->npt * sizeof(double)))) {

@@ -77,8 +77,14 @@ def main():
             res = ai.integrate2d_ng(load(case["frame"]), case["npt"], case["npt_azim"], **kwargs)
         else:
             res = ai.integrate1d_ng(load(case["frame"]), case["npt"], **kwargs)
+        sigma = res.sigma if res.sigma is not None else numpy.zeros_like(res.intensity)
+        if sigma.shape != res.intensity.shape and sigma.T.shape == res.intensity.shape:
+            # pyFAI 0.21.3's ("no", "histogram") integrate2d_ng returns sigma transposed,
+            # (npt, npt_azim) beside an (npt_azim, npt) intensity; its values are
+            # sqrt(sum_variance) / sum_normalization of the same cells (checked to 4e-7)
+            sigma = sigma.T
         out = {"radial": res.radial, "intensity": res.intensity,
-               "sigma": res.sigma if res.sigma is not None else numpy.zeros_like(res.intensity),
+               "sigma": sigma,
                "signal": res.sum_signal, "normalization": res.sum_normalization,
                "count": res.count,
                "variance": res.sum_variance if res.sum_variance is not None
