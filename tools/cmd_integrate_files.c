@@ -1,12 +1,14 @@
 /* beamflow integrate: the command's front end. Parses pyFAI-integrate's option names and its
  * JSON configuration once, then runs whole scans through the integrate pipeline (HDF5 files,
- * globs, directories, file.h5::/path) on the engine, or, for one image file (.npy, .edf, .cbf,
- * .tif) and no pipeline option, the single-frame path (cmd_integrate.c) writing one .xy. */
+ * globs, directories, file.h5::/path, series of single images) on the engine, or, for one image
+ * file (.npy, .edf, .cbf, .tif), no pipeline option and no NeXus -o, the single-frame path
+ * (cmd_integrate.c) writing one .xy. */
 #include "cli.h"
 #include "cli_config.h"
 #include "cli_run.h"
 
 #include "beamflow/integrate.h"
+#include "core/error.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -15,14 +17,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static void usage(FILE *f)
 {
     fprintf(f,
             "usage: beamflow integrate -p GEO.poni [options] INPUT...\n\n"
             "Azimuthal integration as pyFAI's integrate1d. INPUT: HDF5 files, file.h5::/path,\n"
-            "globs ('scan*/*.h5'), directories (the ESRF layout); one output NeXus file\n"
-            "(NXazint1d) per input file. A single image (.npy .edf .cbf .tif) gives one .xy.\n\n"
+            "globs ('scan*/*.h5', 'run1/*.cbf'), directories (the ESRF layout, or folders of\n"
+            "images); one output NeXus file (NXazint1d) per input HDF5 file, and one per folder\n"
+            "of single images (.cbf .edf .tif .npy), with --xy one .xy per frame. One image\n"
+            "alone gives one .xy (-o curve.xy), or a NeXus file with -o out.h5.\n\n"
             "  -p, --poni FILE          geometry (pyFAI .poni)                       [required]\n"
             "  -n, --npt N              radial bins                                  [1000]\n"
             "  -u, --unit UNIT          2th_deg, 2th_rad, q_nm^-1, q_A^-1, r_mm      [2th_deg]\n"
@@ -242,6 +247,14 @@ done:
 
 /* ---- routing and running ------------------------------------------------------------------ */
 
+/* Does -o name a NeXus file (then even one image goes through the pipeline)? */
+static bool nexus_output(const char *out)
+{
+    const char *dot = out ? strrchr(out, '.') : NULL;
+    return dot && (strcasecmp(dot, ".h5") == 0 || strcasecmp(dot, ".nxs") == 0 ||
+                   strcasecmp(dot, ".hdf5") == 0);
+}
+
 static bool is_single_image(const char *path)
 {
     static const char *const exts[] = {".npy", ".edf", ".cbf", ".tif", ".tiff", NULL};
@@ -255,12 +268,25 @@ static bool is_single_image(const char *path)
     return false;
 }
 
+/* A worker keeps one core busy integrating (plus threads-per-worker decoding): more threads than
+ * cores only adds switching and cache thrash, and wall-clock figures stop meaning anything. */
+static void warn_oversubscribed(const bf_run_options *ro)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int workers = ro->workers > 0 ? ro->workers : 1;
+    int per = ro->threads_per_worker > 0 ? ro->threads_per_worker : 1;
+    if (ro->scheduler != BF_SCHED_MPI && cores > 0 && (long)workers * per > cores)
+        bf__log(BF_LOG_WARN, "%d workers x %d threads each on %ld cores: expect no speed-up "
+                "beyond %ld threads", workers, per, cores, cores);
+}
+
 static int run(args *a, bf_cli_run *cr, bf_config *cfg)
 {
     a->job.options.npt_azim = a->npt_azim;
     a->job.inputs = a->inputs;
     a->job.ninputs = a->ninputs;
     a->job.batch_bytes = bf_config_size(cfg, "chunk-size");
+    a->job.unit_bytes = a->job.batch_bytes; /* units of an image series */
     if (cr->max_batch)
         a->job.frames_per_unit = cr->max_batch;
     bf_integration *ig = NULL;
@@ -275,6 +301,7 @@ static int run(args *a, bf_cli_run *cr, bf_config *cfg)
         goto done;
     }
     if (st == BF_OK && (st = bf_cli_run_prepare(cr, cfg, NULL, &ro)) == BF_OK) {
+        warn_oversubscribed(&ro);
         st = bf_integration_run(ig, &ro, &rep);
         if (bf_mpi_rank() == 0) {
             bf_cli_run_summary("integrate", &rep);
@@ -373,7 +400,7 @@ static int integrate_main(int argc, char **argv)
         fprintf(stderr, "beamflow: integrate: missing -p/--poni GEO.poni\n");
         rc = 2;
     } else if (rc == 0 && a.ninputs == 1 && !a.pipeline_only && is_single_image(a.inputs[0]) &&
-               !bf_cli_plan_only) {
+               !nexus_output(a.job.output) && !bf_cli_plan_only) {
         rc = bf_cli_integrate_frame(a.job.poni, a.inputs[0], a.job.mask_file, a.job.dark_file,
                                     a.job.flat_file, a.job.output, &a.job.options);
     } else if (rc == 0) {

@@ -1,5 +1,6 @@
-/* beamflow integrate pipeline: frames in (HDF5 files, globs, directories), curves out (one
- * NXazint1d file per input file, optional .xy per frame), on the engine: a unit is a range of
+/* beamflow integrate pipeline: frames in (HDF5 files, globs, directories, series of CBF, EDF,
+ * TIFF or NPY images), curves out (one NXazint1d file per input file or image series, optional
+ * .xy per frame), on the engine: a unit is a range of
  * frames of one file (by default the whole file), each worker builds one integrator when it
  * starts and reuses it for every unit, and threads inside a worker decode chunks in parallel.
  *
@@ -19,7 +20,8 @@ extern "C" {
 #endif
 
 typedef struct bf_integrate_job {
-    const char *const *inputs;   /* files, "file.h5::/path", globs, directories */
+    const char *const *inputs;   /* files, "file.h5::/path", globs, directories; single images
+                                    (.cbf .edf .tif .npy) of one folder form one series */
     size_t ninputs;
     const char *dataset;         /* path inside the files; NULL: detect (ESRF/LIMA, Dectris) */
     const char *poni;            /* the geometry file */
@@ -31,16 +33,22 @@ typedef struct bf_integrate_job {
                                     detector's gap mask, no dark, no flat) */
     const char *dark_file;
     const char *flat_file;
-    const char *output;          /* a file when there is one input file, else a folder; NULL:
+    const char *output;          /* a file when there is one input file (or one series), else
+                                    a folder; NULL:
                                     the current folder */
     bool xy;                     /* also one .xy curve per frame beside the outputs (1D) */
     bool per_scan;               /* one output per scan folder instead of per input file */
-    uint64_t frames_per_unit;    /* 0: one input file per unit */
-    uint64_t batch_bytes;        /* frames read and integrated together in a worker; 0: 128 MiB */
+    uint64_t frames_per_unit;    /* 0: one input HDF5 file per unit; for a series of single
+                                    images, as many as fit in unit_bytes */
+    uint64_t batch_bytes;        /* at most this many bytes of frames are read then integrated
+                                    together in a worker (0: 128 MiB); a worker with one thread
+                                    takes at most 8 MiB at a time, so that frames are integrated
+                                    while still in cache */
+    uint64_t unit_bytes;         /* frame bytes of one unit of an image series; 0: 128 MiB */
 } bf_integrate_job;
 
 #define BF_INTEGRATE_JOB_INIT {NULL, 0, NULL, NULL, BF_INTEGRATOR_OPTIONS_INIT, NULL, NULL, NULL, \
-                               NULL, false, false, 0, 0}
+                               NULL, false, false, 0, 0, 0}
 
 /* A prepared job: inputs opened and checked, geometry and corrections loaded, outputs named. */
 typedef struct bf_integration bf_integration;

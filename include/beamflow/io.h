@@ -46,10 +46,11 @@ typedef enum bf_codec {
     BF_CODEC_NONE = 0,        /* no filter (chunked or contiguous): raw reads */
     BF_CODEC_LZ4,             /* HDF5 filter 32004 */
     BF_CODEC_BITSHUFFLE_LZ4,  /* HDF5 filter 32008 with LZ4 compression */
-    BF_CODEC_HDF5             /* anything else: H5Dread through HDF5's pipeline and plugins */
+    BF_CODEC_HDF5,            /* anything else: H5Dread through HDF5's pipeline and plugins */
+    BF_CODEC_IMAGE            /* single-image files (CBF, EDF, TIFF, NPY), one frame each */
 } bf_codec;
 
-/** "none", "lz4", "bitshuffle-lz4", "hdf5". [thread-safe] */
+/** "none", "lz4", "bitshuffle-lz4", "hdf5", "image". [thread-safe] */
 const char *bf_codec_name(bf_codec c);
 
 /* What a frame dataset holds. Frames are height x width pixels, C order. */
@@ -100,7 +101,8 @@ bf_status bf_h5frames_workspace_create(const bf_h5frames *f,
 void bf_h5frames_workspace_destroy(bf_h5frames_workspace *ws);
 
 /** Read frames [first, first + count) into dst (count * frame_bytes, checked against
- *  dst_bytes), decoded, in the dataset's dtype. Allocates nothing. A corrupt or truncated chunk
+ *  dst_bytes), decoded, in the dataset's dtype. Allocates nothing (except for frames of an
+ *  image series, each parsed from its file). A corrupt or truncated chunk
  *  fails with BF_EFORMAT and a message naming the file, the dataset and the frame.
  *  [thread-safe] on a shared handle when each thread passes its own workspace. */
 bf_status bf_h5frames_read(const bf_h5frames *f, bf_h5frames_workspace *ws, size_t first,
@@ -175,9 +177,13 @@ typedef struct bf_frame_source bf_frame_source;
 
 /** Expand inputs (HDF5 files, "file.h5::/path" addresses, shell globs such as "scan_0*.h5",
  *  directories searched recursively for *.h5 / *.nxs / *.hdf5 files, which covers the ESRF layout
- *  sample/dataset/scanNNNN/ *.h5) into a sorted, de-duplicated file list, open each (dataset as in
- *  bf_h5frames_create; NULL detects) and check that all share dtype and frame shape. Dectris
- *  data files linked from a master file in the same list are skipped. [thread-safe] */
+ *  sample/dataset/scanNNNN/ *.h5) into a de-duplicated file list sorted by folder then name,
+ *  open each (dataset as in bf_h5frames_create; NULL detects) and check that all share dtype and
+ *  frame shape. Dectris data files linked from a master file in the same list are skipped.
+ *  Single-image files (.cbf .edf .tif .tiff .npy, given or found in directories that hold no
+ *  HDF5 file) become series: the images of one folder with one extension are one entry, one
+ *  frame per image in name order, whose path is the folder (codec BF_CODEC_IMAGE; only the
+ *  first image is parsed here, the others are checked readable). [thread-safe] */
 bf_status bf_frame_source_create(const char *const *inputs, size_t ninputs, const char *dataset,
                                  bf_frame_source **out /* OUT */);
 /** Close every file; NULL is a no-op. [handle-confined] */
@@ -192,6 +198,9 @@ void bf_frame_source_info(const bf_frame_source *src, bf_frames_info *out /* OUT
 const char *bf_frame_source_path(const bf_frame_source *src, size_t i);
 size_t bf_frame_source_first(const bf_frame_source *src, size_t i);
 size_t bf_frame_source_count(const bf_frame_source *src, size_t i);
+/** The file holding frame k (< bf_frame_source_count) of the i-th entry: the entry's own path
+ *  for HDF5, the k-th image of a series. [thread-safe] */
+const char *bf_frame_source_member(const bf_frame_source *src, size_t i, size_t k);
 /** The i-th file's frames, open for the source's life (a view owned by src; read it from any
  *  number of threads, each with its own workspace). [thread-safe] */
 const bf_h5frames *bf_frame_source_frames(const bf_frame_source *src, size_t i);

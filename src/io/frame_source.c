@@ -4,10 +4,14 @@
  * Directory walks follow the ESRF layout sample/dataset/scanNNNN/ *.h5: where a directory holds
  * scanNNNN sub-directories, its own files (the Bliss dataset file, which links to the same frames)
  * are skipped. Dectris data files (PREFIX_data_NNNNNN.h5) are skipped when PREFIX_master.h5 is in
- * the list, since the master file reaches them through its external links. Every file stays
+ * the list, since the master file reaches them through its external links. Single images (CBF,
+ * EDF, TIFF, NPY) of one folder and extension form one entry, a series (image_series.c); a
+ * directory contributes its images only when it holds no HDF5 file, so that a mask.npy beside
+ * a scan's files is not taken for a frame. The list is sorted by folder, then name, so that a
+ * folder's images are consecutive even when it has sub-folders. Every file stays
  * open for the source's life (one HDF5 handle and one descriptor each; a listing of thousands
  * of files needs `ulimit -n` to match); bf_frame_source_open gives a private handle instead. */
-#include "io/io_internal.h"
+#include "io/h5_frames.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -22,19 +26,21 @@
 
 #define MAX_DEPTH 12
 
+typedef struct strvec {
+    char **v;
+    size_t n, cap;
+} strvec;
+
 struct bf_frame_source {
     size_t n;
-    char **paths;
+    char **paths;    /* a file, an address, or a series' folder */
+    size_t *lo;      /* entry i is files.v[lo[i]] (HDF5) or files.v[lo[i] .. lo[i] + count) */
+    strvec files;    /* the sorted, expanded list */
     bf_h5frames **frames; /* open for the source's life */
     char *dataset;   /* as given, or NULL */
     size_t *first;   /* n + 1 entries: first[n] is the total */
     bf_frames_info info;
 };
-
-typedef struct strvec {
-    char **v;
-    size_t n, cap;
-} strvec;
 
 static bf_status push(strvec *s, const char *str)
 {
@@ -84,7 +90,7 @@ static bf_status walk(const char *dir, int depth, strvec *out)
     DIR *d = opendir(dir);
     if (!d)
         return bf__error_errno(BF_EIO, errno, "%s", dir);
-    strvec files = {0}, dirs = {0};
+    strvec files = {0}, images = {0}, dirs = {0};
     int has_scans = 0;
     bf_status st = BF_OK;
     struct dirent *e;
@@ -101,14 +107,18 @@ static bf_status walk(const char *dir, int depth, strvec *out)
             st = push(&dirs, path);
         } else if ((S_ISREG(sb.st_mode) || S_ISLNK(sb.st_mode)) && h5_name(e->d_name)) {
             st = push(&files, path);
+        } else if ((S_ISREG(sb.st_mode) || S_ISLNK(sb.st_mode)) && bf__is_image_name(e->d_name)) {
+            st = push(&images, path);
         }
     }
     closedir(d);
-    for (size_t i = 0; st == BF_OK && !has_scans && i < files.n; i++)
-        st = push(out, files.v[i]);
+    const strvec *take = files.n ? &files : &images;
+    for (size_t i = 0; st == BF_OK && !has_scans && i < take->n; i++)
+        st = push(out, take->v[i]);
     for (size_t i = 0; st == BF_OK && i < dirs.n; i++)
         st = walk(dirs.v[i], depth + 1, out);
     strvec_free(&files);
+    strvec_free(&images);
     strvec_free(&dirs);
     return st;
 }
@@ -139,16 +149,31 @@ static bf_status expand(const char *input, strvec *out)
         size_t before = out->n;
         bf_status st = walk(input, 0, out);
         if (st == BF_OK && out->n == before)
-            return bf__error_set(BF_ENOTFOUND, "%s: no .h5/.nxs/.hdf5 file in this directory",
-                                 input);
+            return bf__error_set(BF_ENOTFOUND, "%s: no .h5/.nxs/.hdf5 file and no image "
+                                 "(.cbf .edf .tif .npy) in this directory", input);
         return st;
     }
     return push(out, input);
 }
 
-static int cmp_str(const void *a, const void *b)
+/* Folder first, then name: "a/x.cbf" < "a/z.cbf" < "a/y/w.cbf". */
+static int cmp_path(const void *pa, const void *pb)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    const char *a = *(char *const *)pa, *b = *(char *const *)pb;
+    const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+    size_t da = sa ? (size_t)(sa - a) : 0, db = sb ? (size_t)(sb - b) : 0;
+    int c = strncmp(a, b, da < db ? da : db);
+    if (c == 0 && da != db)
+        c = da < db ? -1 : 1;
+    return c ? c : strcmp(a, b);
+}
+
+/* Do a and b share their folder and their extension? */
+static bool same_series(const char *a, const char *b)
+{
+    const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+    size_t da = sa ? (size_t)(sa - a) : 0, db = sb ? (size_t)(sb - b) : 0;
+    return da == db && strncmp(a, b, da) == 0 && strcasecmp(strrchr(a, '.'), strrchr(b, '.')) == 0;
 }
 
 /* Is path PREFIX_data_NNNNNN.h5 with PREFIX_master.h5 in the (sorted) list? */
@@ -160,7 +185,7 @@ static int dectris_data_of_listed_master(const strvec *s, const char *path)
     char master[4096];
     snprintf(master, sizeof master, "%.*s_master.h5", (int)(p - path), path);
     const char *key = master;
-    return bsearch(&key, s->v, s->n, sizeof *s->v, cmp_str) != NULL;
+    return bsearch(&key, s->v, s->n, sizeof *s->v, cmp_path) != NULL;
 }
 
 void bf_frame_source_destroy(bf_frame_source *src)
@@ -172,25 +197,74 @@ void bf_frame_source_destroy(bf_frame_source *src)
         free(src->paths[i]);
     }
     free(src->paths);
+    free(src->lo);
+    strvec_free(&src->files);
     free(src->frames);
     free(src->dataset);
     free(src->first);
     free(src);
 }
 
-static bf_status open_all(bf_frame_source *src, const strvec *files, const char *dataset)
+/* The i-th entry's frames: its HDF5 file, or its series of images. */
+static bf_status open_entry(const bf_frame_source *src, size_t i, bf_h5frames **out)
+{
+    const char *const *v = (const char *const *)src->files.v + src->lo[i];
+    if (bf__is_image_name(v[0]) && !strstr(v[0], "::"))
+        return bf__h5frames_create_images(v, src->first[i + 1] - src->first[i], out);
+    return bf_h5frames_create(v[0], src->dataset, out);
+}
+
+/* Drop repeated names (the list is sorted). */
+static void dedup(strvec *s)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        if (k > 0 && strcmp(s->v[i], s->v[k - 1]) == 0)
+            free(s->v[i]);
+        else
+            s->v[k++] = s->v[i];
+    }
+    s->n = k;
+}
+
+/* A series' folder, the name its outputs are named after: as given, or resolved where its last
+ * component says nothing (images named from inside their folder, or as ../x.cbf). */
+static char *folder_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+    const char *last = dir ? strrchr(dir, '/') : NULL;
+    last = last ? last + 1 : dir;
+    if (dir && (strcmp(last, ".") == 0 || strcmp(last, "..") == 0)) {
+        char *real = realpath(dir, NULL);
+        if (real) {
+            free(dir);
+            dir = real;
+        }
+    }
+    return dir;
+}
+
+static bf_status open_all(bf_frame_source *src, const char *dataset)
 {
     const char *name0 = NULL;
-    for (size_t i = 0; i < files->n; i++) {
-        if (i > 0 && strcmp(files->v[i], files->v[i - 1]) == 0)
-            continue;
+    const strvec *files = &src->files;
+    for (size_t i = 0, next; i < files->n; i = next) {
+        next = i + 1;
         if (dectris_data_of_listed_master(files, files->v[i]))
             continue;
+        bool series = bf__is_image_name(files->v[i]) && !strstr(files->v[i], "::");
+        while (series && next < files->n && bf__is_image_name(files->v[next]) &&
+               same_series(files->v[i], files->v[next]))
+            next++;
         size_t k = src->n;
-        if (!(src->paths[k] = strdup(files->v[i])))
+        src->lo[k] = i;
+        if (!(src->paths[k] = series ? folder_of(files->v[i]) : strdup(files->v[i])))
             return bf__error_set(BF_ENOMEM, "%s", files->v[i]);
         src->n++;
-        bf_status st = bf_h5frames_create(files->v[i], dataset, &src->frames[k]);
+        bf_status st = series ? bf__h5frames_create_images((const char *const *)files->v + i,
+                                                           next - i, &src->frames[k])
+                              : bf_h5frames_create(files->v[i], dataset, &src->frames[k]);
         if (st != BF_OK)
             return st;
         const bf_h5frames *f = src->frames[k];
@@ -229,15 +303,19 @@ bf_status bf_frame_source_create(const char *const *inputs, size_t ninputs, cons
         st = expand(inputs[i], &files);
     if (st != BF_OK)
         goto done;
-    qsort(files.v, files.n, sizeof *files.v, cmp_str);
+    qsort(files.v, files.n, sizeof *files.v, cmp_path);
+    dedup(&files);
     if (!(src = calloc(1, sizeof *src)) || !(src->paths = calloc(files.n, sizeof *src->paths)) ||
+        !(src->lo = calloc(files.n, sizeof *src->lo)) ||
         !(src->frames = calloc(files.n, sizeof *src->frames)) ||
         !(src->first = calloc(files.n + 1, sizeof *src->first)) ||
         (dataset && !(src->dataset = strdup(dataset)))) {
         st = bf__error_set(BF_ENOMEM, "frame source of %zu files", files.n);
         goto done;
     }
-    if ((st = open_all(src, &files, dataset)) != BF_OK)
+    src->files = files;
+    files = (strvec){0};
+    if ((st = open_all(src, dataset)) != BF_OK)
         goto done;
     src->info.nparts = src->n;
     *out = src;
@@ -261,13 +339,18 @@ size_t bf_frame_source_count(const bf_frame_source *src, size_t i)
 {
     return src->first[i + 1] - src->first[i];
 }
+const char *bf_frame_source_member(const bf_frame_source *src, size_t i, size_t k)
+{
+    const bf_h5frames *f = src->frames[i];
+    return f->info.codec == BF_CODEC_IMAGE ? src->files.v[src->lo[i] + k] : src->paths[i];
+}
 
 bf_status bf_frame_source_open(const bf_frame_source *src, size_t i, bf_h5frames **out)
 {
     *out = NULL;
     if (i >= src->n)
         return bf__error_set(BF_EINVAL, "file %zu requested, the source has %zu", i, src->n);
-    bf_status st = bf_h5frames_create(src->paths[i], src->dataset, out);
+    bf_status st = open_entry(src, i, out);
     if (st != BF_OK)
         return st;
     bf_frames_info in;

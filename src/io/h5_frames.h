@@ -3,10 +3,12 @@
  *
  * Invariants after bf_h5frames_create: the struct is never written again; every part has the
  * same dtype and frame shape; for a part with a fast codec, chunk k holds frames
- * [k * fpc, (k + 1) * fpc) and its stored bytes lie at file offset addr[k] in fd. */
+ * [k * fpc, (k + 1) * fpc) and its stored bytes lie at file offset addr[k] in fd; a part of
+ * codec BF_CODEC_IMAGE is one single-image file (name), one frame, parsed whenever it is read. */
 #ifndef BF_IO_H5_FRAMES_H
 #define BF_IO_H5_FRAMES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "io/io_internal.h"
@@ -69,5 +71,18 @@ bf_status bf__h5_vds_mappings(int64_t dcpl, size_t nframes, size_t h, size_t w,
                               const char *vds_file, bf__vds_map **maps /* OUT */,
                               size_t *nmaps /* OUT */);
 void bf__h5_vds_free(bf__vds_map *maps, size_t n);
+
+/* ---- single-image series (image_series.c) ---- */
+
+/* Does the name end in .cbf, .edf, .tif, .tiff or .npy (any case)? */
+bool bf__is_image_name(const char *name);
+
+/* The images at paths[0..n), in that order, one frame each, as one frame dataset (parts of
+ * codec BF_CODEC_IMAGE). The first is parsed (dtype, shape), the others checked readable. */
+bf_status bf__h5frames_create_images(const char *const *paths, size_t n,
+                                     bf_h5frames **out /* OUT */);
+
+/* Parse image part p into dst (frame_bytes); its dtype and shape must match the series'. */
+bf_status bf__image_part_read(const bf_h5frames *f, const bf__h5part *p, void *dst);
 
 #endif

@@ -158,7 +158,10 @@ bf_status bf_h5frames_read(const bf_h5frames *f, bf_h5frames_workspace *ws, size
         const bf__h5part *p = &f->parts[ip];
         size_t local = first - p->first, src = local + p->skip, take, k = 0;
         bf_status st;
-        if (p->codec == BF_CODEC_HDF5) {
+        if (p->codec == BF_CODEC_IMAGE) {
+            take = 1;
+            st = bf__image_part_read(f, p, out);
+        } else if (p->codec == BF_CODEC_HDF5) {
             take = p->nframes - local < count ? p->nframes - local : count;
             st = bf__h5part_read_hdf5(p, src, take, in->dtype, out);
         } else {

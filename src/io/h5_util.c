@@ -67,6 +67,7 @@ const char *bf_codec_name(bf_codec c)
     case BF_CODEC_LZ4: return "lz4";
     case BF_CODEC_BITSHUFFLE_LZ4: return "bitshuffle-lz4";
     case BF_CODEC_HDF5: return "hdf5";
+    case BF_CODEC_IMAGE: return "image";
     }
     return "unknown";
 }

@@ -7,8 +7,10 @@
 #include "beamflow/beamflow.h"
 #include "beamflow/integrate.h"
 #include "beamflow/io.h"
+#include "io/npy.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <hdf5.h>
 #include <unistd.h>
 
@@ -275,6 +277,53 @@ static void per_scan_and_cakes(void **state)
     assert_fails(bf_integration_create(&j, &ig), BF_EINVAL, "--xy writes 1D curves");
 }
 
+/* A folder of single images (one frame per .npy file, file 0's frames) is one series: one
+ * output named after the folder, units of unit_bytes, every curve equal to the HDF5 file's. */
+static void image_series_like_a_stack(void **state)
+{
+    (void)state;
+    char series[600], out[600], path[700], ref[700];
+    snprintf(series, sizeof series, "%s/run.7", dir);
+    mkdir(series, 0755);
+    static int32_t v[ROWS * COLS];
+    size_t shape[2] = {ROWS, COLS};
+    for (int k = 0; k < FRAMES; k++) {
+        frame_values(0, k, v);
+        snprintf(path, sizeof path, "%s/img_%03d.npy", series, k);
+        assert_ok(bf__npy_write(path, BF_NPY_I32, 2, shape, v));
+    }
+    static const struct {
+        bf_scheduler s;
+        int workers;
+    } runs[] = {{BF_SCHED_THREADS, 2}, {BF_SCHED_PROCESSES, 2}};
+    snprintf(ref, sizeof ref, "%s/serial/scan_0000_azint.h5", dir);
+    float *want = read_all(ref, FRAMES * NPT);
+    for (size_t r = 0; r < 2; r++) {
+        /* one series: -o is the output file, unless it names a folder */
+        snprintf(out, sizeof out, r == 0 ? "%s/series%zu.h5" : "%s/series%zu/", dir, r);
+        bf_integrate_job j = job_for(out);
+        const char *inputs[1] = {series};
+        j.inputs = inputs;
+        j.unit_bytes = 3 * ROWS * COLS * 4; /* 3 images per unit: 3 units */
+        bf_integration *ig;
+        assert_ok(bf_integration_create(&j, &ig));
+        bf_plan *plan;
+        assert_ok(bf_integration_plan(ig, &plan));
+        assert_int_equal(bf_plan_size(plan), 3);
+        bf_plan_destroy(plan);
+        bf_integration_destroy(ig);
+        run_job(&j, runs[r].s, runs[r].workers, NULL, BF_OK);
+        if (r == 0) /* in a folder, named after the series' folder, dots kept */
+            snprintf(path, sizeof path, "%s", out);
+        else
+            snprintf(path, sizeof path, "%srun.7_azint.h5", out);
+        float *got = read_all(path, FRAMES * NPT);
+        assert_memory_equal(got, want, FRAMES * NPT * sizeof *got);
+        free(got);
+    }
+    free(want);
+}
+
 static void bad_inputs_fail_before_work(void **state)
 {
     (void)state;
@@ -314,6 +363,7 @@ int main(void)
         cmocka_unit_test(same_output_on_every_scheduler),
         cmocka_unit_test(corrupt_chunk_fails_only_its_unit),
         cmocka_unit_test(per_scan_and_cakes),
+        cmocka_unit_test(image_series_like_a_stack),
         cmocka_unit_test(bad_inputs_fail_before_work),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -413,12 +413,81 @@ static void forks_while_reading(void **state)
     bf_h5frames_destroy(f);
 }
 
+/* The fast path (pread + LZ4 decode) makes no HDF5 call: it must finish while another thread
+ * holds the HDF5 lock (the owner writing NeXus output, say), where a read through H5Dread must
+ * wait. This is what lets workers scale while results are written. */
+typedef struct locked_arg {
+    const bf_h5frames *f;
+    size_t frames;
+    atomic_int done;
+    bf_status st;
+} locked_arg;
+
+static void *read_all_frames(void *p)
+{
+    locked_arg *a = p;
+    bf_frames_info in;
+    bf_h5frames_info(a->f, &in);
+    void *buf = malloc(a->frames * in.frame_bytes);
+    a->st = bf_h5frames_read_parallel(a->f, 0, a->frames, buf, a->frames * in.frame_bytes, 1);
+    free(buf);
+    atomic_store(&a->done, 1);
+    return NULL;
+}
+
+/* Is the read finished within timeout_s while this thread holds the lock? */
+static int reads_under_held_lock(const bf_h5frames *f, size_t frames, double timeout_s)
+{
+    locked_arg a = {.f = f, .frames = frames};
+    atomic_init(&a.done, 0);
+    pthread_t t;
+    bf__h5_lock();
+    assert_int_equal(pthread_create(&t, NULL, read_all_frames, &a), 0);
+    double t0 = bf_time_now();
+    while (!atomic_load(&a.done) && bf_time_now() - t0 < timeout_s)
+        usleep(1000);
+    int done = atomic_load(&a.done);
+    bf__h5_unlock();
+    pthread_join(t, NULL);
+    assert_ok(a.st);
+    return done;
+}
+
+static void decodes_outside_the_hdf5_lock(void **state)
+{
+    (void)state;
+    char path[700];
+    snprintf(path, sizeof path, "%s/lockfree.h5", bf_test_tmpdir());
+    enum { N = 6, H = 40, W = 50 };
+    static int32_t px[N * H * W];
+    uint64_t seed = 11;
+    for (size_t i = 0; i < N * H * W; i++)
+        px[i] = (int32_t)(bf_test_rand(&seed) % 100);
+    bf_h5writer_options o = BF_H5WRITER_OPTIONS_INIT;
+    bf_h5writer *w = NULL;
+    assert_ok(bf_h5writer_create(path, "/entry/data/data", BF_IO_I32, H, W, &o, &w));
+    assert_ok(bf_h5writer_append(w, px, N));
+    assert_ok(bf_h5writer_close(w));
+    bf_h5frames *f = NULL;
+    assert_ok(bf_h5frames_create(path, NULL, &f));
+    if (!reads_under_held_lock(f, N, 10.0))
+        fail_msg("LZ4 frames were not read within 10 s while the HDF5 lock was held");
+    bf_h5frames_destroy(f);
+    SKIP_WITHOUT_REFERENCE();
+    snprintf(path, sizeof path, "%s/gzip_u16.h5", refdir); /* H5Dread: must wait */
+    assert_ok(bf_h5frames_create(path, NULL, &f));
+    if (reads_under_held_lock(f, 2, 0.3))
+        fail_msg("a gzip read finished while the lock was held: the check cannot see the lock");
+    bf_h5frames_destroy(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(reads_h5py_files),     cmocka_unit_test(detects_layouts),
         cmocka_unit_test(reports_bad_addresses), cmocka_unit_test(reports_corrupt_chunks),
         cmocka_unit_test(writer_roundtrip),      cmocka_unit_test(forks_while_reading),
+        cmocka_unit_test(decodes_outside_the_hdf5_lock),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
