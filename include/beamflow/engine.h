@@ -77,6 +77,14 @@ typedef struct bf_result bf_result;
  *  so steady state allocates nothing. Contents are undefined until written. [handle-confined] */
 bf_status bf_result_alloc(bf_result *res, size_t bytes, void **data /* OUT */);
 
+/** The unit's result is the `bytes` at `data`, storage the pipeline owns and leaves unchanged
+ *  until accept() has taken this unit, instead of engine storage: a unit that computes straight
+ *  into its output's final place (the worker's view of the sink) is not copied. In-process
+ *  schedulers (serial, threads) pass this pointer to accept(); processes and MPI send the bytes,
+ *  so accept() must copy whenever data is not already where it belongs. Replaces an earlier
+ *  bf_result_alloc of this unit. [handle-confined] */
+bf_status bf_result_borrow(bf_result *res, const void *data, size_t bytes);
+
 /** Mark a named phase of the unit (decode, integrate, write) for the profiler; name must be a
  *  string literal. Costs one branch when profiling is off. [handle-confined] */
 void bf_result_phase(bf_result *res, const char *name, double t_begin, double t_end);

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,17 +44,29 @@ bf_status bf_result_alloc(bf_result *res, size_t bytes, void **data)
 {
     if (bytes > res->cap) {
         /* Contents are undefined after alloc, so there is nothing to copy: free, then malloc. */
-        free(res->data);
-        res->data = malloc(bytes);
-        res->cap = res->data ? bytes : 0;
-        if (!res->data) {
+        free(res->buf);
+        res->buf = malloc(bytes);
+        res->cap = res->buf ? bytes : 0;
+        if (!res->buf) {
+            res->data = NULL;
             res->size = 0;
             *data = NULL;
             return bf__error_set(BF_ENOMEM, "out of memory for a %zu-byte unit result", bytes);
         }
     }
+    res->data = res->buf;
     res->size = bytes;
     *data = res->data;
+    return BF_OK;
+}
+
+bf_status bf_result_borrow(bf_result *res, const void *data, size_t bytes)
+{
+    if (!data && bytes)
+        return bf__error_set(BF_EINVAL, "bf_result_borrow: %zu bytes at NULL", bytes);
+    /* the engine only reads a result (accept, journal, pipe, MPI_Send): dropping const is safe */
+    res->data = (void *)(uintptr_t)data;
+    res->size = bytes;
     return BF_OK;
 }
 
@@ -76,6 +89,7 @@ bf_result *bf__run_result_get(bf__run *run)
     if (res) {
         res->profiling = run->prof != NULL;
         res->nphases = 0;
+        res->data = NULL;
         res->size = 0;
         res->message[0] = '\0';
     }
@@ -97,7 +111,7 @@ static void free_pool(bf__run *run)
     while (run->pool) {
         bf_result *r = run->pool;
         run->pool = r->next;
-        free(r->data);
+        free(r->buf);
         free(r);
     }
 }
@@ -146,6 +160,7 @@ void bf__run_unit(const bf__run *run, void *state, int worker, size_t unit, bf_r
     const bf_unit *u = bf_plan_unit(run->plan, unit);
     res->unit = unit;
     res->worker = worker;
+    res->data = NULL;
     res->size = 0;
     res->nphases = 0;
     res->message[0] = '\0';

@@ -19,8 +19,10 @@
 #define BF_RESULT_MESSAGE_MAX 512
 
 struct bf_result {
-    void *data;
-    size_t size, cap;
+    void *data;  /* the result: buf, or the pipeline's storage (bf_result_borrow) */
+    size_t size;
+    void *buf;   /* engine-owned storage of cap bytes, kept from unit to unit */
+    size_t cap;
     bool profiling;
     int nphases;
     bf__phase phases[BF_PHASES_MAX];

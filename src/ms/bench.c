@@ -119,7 +119,7 @@ static bf_status fft_seconds(const bf_ms_job *job, double *seconds)
     bf_multislice_options mo = BF_MULTISLICE_OPTIONS_INIT;
     mo.energy = job->energy;
     bf_potential_grid(tmpl, mo.gpts, mo.sampling);
-    if ((st = bf_multislice_create(&mo, &ms)))
+    if ((st = bf__multislice_create_rows(&mo, &ms)))
         goto done;
     if (!(wave = malloc((size_t)mo.gpts[0] * mo.gpts[1] * sizeof *wave))) {
         st = bf__error_set(BF_ENOMEM, "out of memory");

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "ms/hrtem_internal.h"
-#include "ms/potential_internal.h"
+#include "ms/multislice_internal.h"
 
 void bf_ms_result_destroy(bf_ms_result *r)
 {
@@ -18,6 +18,7 @@ void bf_ms_result_destroy(bf_ms_result *r)
         return;
     free(r->exit);
     free(r->intensity);
+    free(r->mean_intensity);
     free(r->image);
     free(r->diffraction);
     free(r);
@@ -87,6 +88,9 @@ bf_status bf__hrtem_incident(const bf_ms_job *j, const int g[2], const double s[
     return bf_probe_build(&j->probe, g, s, pos, w);
 }
 
+/* The results' storage. The exit waves are aligned (each configuration's too, n * 8 bytes apart),
+ * so the multislice writes them in place without bouncing rows through scratch.
+ * Per-configuration intensities only when the job writes the ensemble's. */
 static bf_status alloc_result(bf_ms_result *r, const bf_ms_job *j, int has_ctf, int has_dif)
 {
     size_t n = (size_t)r->gpts[0] * r->gpts[1];
@@ -94,16 +98,18 @@ static bf_status alloc_result(bf_ms_result *r, const bf_ms_job *j, int has_ctf, 
     double smax = fmax(r->sampling[0], r->sampling[1]);
     for (int k = 0; k < 2; k++)
         r->dshape[k] = bf__ms_crop_size(r->gpts[k], r->gpts[k] * r->sampling[k], smax, 0);
-    r->exit = malloc(r->configs * n * sizeof *r->exit);
-    r->intensity = calloc(r->configs * n + n, sizeof *r->intensity);
+    r->exit = bf__ms_big_alloc((r->configs ? r->configs : 1) * n * sizeof *r->exit);
+    int ensemble = j->out[2] && j->keep_ensemble && r->configs > 1;
+    r->intensity = ensemble ? malloc(r->configs * n * sizeof *r->intensity) : NULL;
+    r->mean_intensity = bf__ms_big_alloc(n * sizeof *r->mean_intensity);
     r->image = has_ctf ? calloc(n, sizeof *r->image) : NULL;
     r->diffraction = has_dif ? calloc(r->dshape[0] * r->dshape[1] + n, sizeof *r->diffraction)
                              : NULL;
-    (void)j;
-    if (!r->exit || !r->intensity || (has_ctf && !r->image) || (has_dif && !r->diffraction))
+    if (!r->exit || (ensemble && !r->intensity) || !r->mean_intensity || (has_ctf && !r->image) ||
+        (has_dif && !r->diffraction))
         return bf__error_set(BF_ENOMEM, "out of memory for %zu configurations of %zu points",
                              r->configs, n);
-    r->mean_intensity = r->intensity + r->configs * n;
+    memset(r->mean_intensity, 0, n * sizeof *r->mean_intensity);
     return BF_OK;
 }
 
@@ -114,10 +120,12 @@ static bf_status measure(bf_ms_result *r, const bf_ms_job *j, bf_multislice *ms,
     size_t n = r->n;
     const bf_complex64 *w = r->exit + c * n;
     float inv = 1.0f / (float)r->configs;
+    float *mean = r->mean_intensity, *each = r->intensity ? r->intensity + c * n : NULL;
     for (size_t k = 0; k < n; k++) {
         float v = crealf(w[k]) * crealf(w[k]) + cimagf(w[k]) * cimagf(w[k]);
-        r->intensity[c * n + k] = v;
-        r->mean_intensity[k] += v * inv;
+        if (each)
+            each[k] = v;
+        mean[k] += v * inv;
     }
     bf_status st;
     if (ctf) {
@@ -154,13 +162,15 @@ static bf_status measure_all(bf_ms_result *r, const bf_ms_job *j, const bf_ms_ru
 {
     bf_status st = BF_OK;
     bf_multislice *ms = NULL;
-    bf_complex64 *ctf = NULL, *tmp = malloc(r->n * sizeof *tmp);
-    float *full = malloc(r->n * sizeof *full);
-    if (!tmp || !full) {
-        st = bf__error_set(BF_ENOMEM, "out of memory");
-        goto done;
-    }
-    if (r->image || r->diffraction) {
+    bf_complex64 *ctf = NULL, *tmp = NULL;
+    float *full = NULL;
+    if (r->image || r->diffraction) { /* scratch and FFTs only for outputs the job asks for */
+        tmp = malloc(r->n * sizeof *tmp);
+        full = malloc(r->n * sizeof *full);
+        if (!tmp || !full) {
+            st = bf__error_set(BF_ENOMEM, "out of memory");
+            goto done;
+        }
         bf_multislice_options mo = BF_MULTISLICE_OPTIONS_INIT;
         mo.energy = j->energy;
         memcpy(mo.gpts, r->gpts, sizeof mo.gpts);
@@ -200,7 +210,7 @@ bf_status bf_ms_simulate(const bf_ms_job *j, const bf_ms_run_options *opt, bf_ms
         return bf__error_set(BF_ENOMEM, "out of memory for results");
     r->configs = j->num_configs;
     bf__hrtem_job hj = {j, opt ? opt->planning : BF_FFT_DEFAULT,
-                        opt && opt->threads > 0 ? opt->threads : 1};
+                        opt && opt->threads > 0 ? opt->threads : 1, NULL, NULL};
     if ((st = job_grid(j, r->gpts, r->sampling)) ||
         (st = alloc_result(r, j, j->have_ctf, j->out[4] != NULL)) ||
         (st = bf__hrtem_run(&hj, r, opt ? opt->run : NULL)) || (st = measure_all(r, j, opt))) {

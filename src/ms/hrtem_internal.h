@@ -12,6 +12,12 @@ typedef struct bf__hrtem_job {
     const bf_ms_job *job;
     bf_fft_planning planning;
     int threads; /* FFTW threads per worker when the engine does not say */
+    /* configs × n: where units write their exit waves in this process (the sink's storage, set
+     * by bf__hrtem_run); a worker process writes its copy, whose bytes travel to accept() */
+    bf_complex64 *exit;
+    /* configuration 0's potential plan, whose per-species tables every configuration's plan
+     * shares; read-only, one for all workers (set by bf__hrtem_run) */
+    const bf_potential *tmpl;
 } bf__hrtem_job;
 
 /* The incident wave of the job on the grid: ψ = 1 or the probe. */

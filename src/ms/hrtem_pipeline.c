@@ -1,18 +1,21 @@
 /* The plane-wave / single-probe run as an engine pipeline (include/beamflow/engine.h): one unit
- * per configuration; each worker builds its multislice plan (FFTW plans, propagators) and the
- * configuration-0 potential plan whose per-species tables every other configuration reuses, once;
+ * per configuration; the configuration-0 potential plan, whose per-species tables every other
+ * configuration reuses, is built once for all workers; each worker builds its multislice plan
+ * (FFTW plans, propagators) once;
  * a unit builds its configuration's atoms (random stream from (seed, config) only), potential and
- * exit wave, and hands the complex64 exit waves over as bytes; accept() stores them by
- * configuration. The result is therefore the same bytes under every scheduler and worker count. */
+ * exit wave. The exit wave is computed in its final place in the results (in a worker process:
+ * that process's copy) and lent to the engine (bf_result_borrow), so in-process schedulers copy
+ * nothing; accept() copies only bytes that arrive from elsewhere (a worker process, MPI, the
+ * journal). The result is therefore the same bytes under every scheduler and worker count. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ms/hrtem_internal.h"
+#include "ms/multislice_internal.h"
 
 typedef struct worker {
     const bf__hrtem_job *hj;
     bf_multislice *ms;
-    bf_potential *tmpl;
     int gpts[2];
     double sampling[2];
     size_t n;
@@ -24,24 +27,18 @@ static void stop(void *state)
     if (!w)
         return;
     bf_multislice_destroy(w->ms);
-    bf_potential_destroy(w->tmpl);
     free(w);
 }
 
 static bf_status start(const void *job, const bf_worker_info *info, void **state)
 {
     const bf__hrtem_job *hj = job;
-    bf_status st;
-    bf_atoms *atoms = NULL;
     *state = NULL;
     worker *w = calloc(1, sizeof *w);
     if (!w)
         return bf__error_set(BF_ENOMEM, "out of memory for a worker");
     w->hj = hj;
-    if ((st = bf_ms_job_atoms(hj->job, 0, &atoms)) ||
-        (st = bf_potential_create(atoms, &hj->job->pot, &w->tmpl)))
-        goto done;
-    bf_potential_grid(w->tmpl, w->gpts, w->sampling);
+    bf_potential_grid(hj->tmpl, w->gpts, w->sampling);
     w->n = (size_t)w->gpts[0] * w->gpts[1];
     bf_multislice_options mo = BF_MULTISLICE_OPTIONS_INIT;
     mo.energy = hj->job->energy;
@@ -50,9 +47,7 @@ static bf_status start(const void *job, const bf_worker_info *info, void **state
     memcpy(mo.tilt, hj->job->tilt, sizeof mo.tilt);
     mo.threads = info && info->threads > 0 ? info->threads : hj->threads;
     mo.planning = hj->planning;
-    st = bf_multislice_create(&mo, &w->ms);
-done:
-    bf_atoms_destroy(atoms);
+    bf_status st = bf__multislice_create_rows(&mo, &w->ms);
     if (st) {
         stop(w);
         return st;
@@ -64,8 +59,12 @@ done:
 static bf_status run_unit(void *state, const bf_unit *unit, bf_result *out)
 {
     worker *w = state;
-    bf_complex64 *waves;
-    bf_status st = bf_result_alloc(out, unit->count * w->n * sizeof *waves, (void **)&waves);
+    if (unit->first + unit->count > w->hj->job->num_configs)
+        return bf__error_set(BF_EINTERNAL, "hrtem: unit %llu is past the last configuration",
+                             (unsigned long long)unit->id);
+    size_t bytes = unit->count * w->n * sizeof(bf_complex64);
+    bf_complex64 *waves = w->hj->exit + unit->first * w->n;
+    bf_status st = BF_OK;
     for (uint64_t k = 0; !st && k < unit->count; k++) {
         size_t c = (size_t)(unit->first + k);
         bf_atoms *atoms = NULL;
@@ -73,7 +72,7 @@ static bf_status run_unit(void *state, const bf_unit *unit, bf_result *out)
         double t0 = bf_time_now();
         bf_complex64 *wave = waves + k * w->n;
         if (!(st = bf_ms_job_atoms(w->hj->job, c, &atoms)) &&
-            !(st = bf_potential_create_from(w->tmpl, atoms, &pot))) {
+            !(st = bf_potential_create_from(w->hj->tmpl, atoms, &pot))) {
             if (w->hj->job->wave == BF__WAVE_PLANE)
                 st = bf__multislice_run_plane_wave(w->ms, pot, wave);
             else if (!(st = bf__hrtem_incident(w->hj->job, w->gpts, w->sampling, wave)))
@@ -83,7 +82,7 @@ static bf_status run_unit(void *state, const bf_unit *unit, bf_result *out)
         bf_potential_destroy(pot);
         bf_atoms_destroy(atoms);
     }
-    return st;
+    return st ? st : bf_result_borrow(out, waves, bytes);
 }
 
 static bf_status accept(void *sink, const bf_unit *unit, const void *data, size_t bytes)
@@ -92,7 +91,9 @@ static bf_status accept(void *sink, const bf_unit *unit, const void *data, size_
     if (unit->first + unit->count > r->configs || bytes != unit->count * r->n * 8)
         return bf__error_set(BF_EINTERNAL, "hrtem: unit %llu brought %zu bytes",
                              (unsigned long long)unit->id, bytes);
-    memcpy(r->exit + unit->first * r->n, data, bytes);
+    bf_complex64 *dst = r->exit + unit->first * r->n;
+    if (data != dst) /* from a worker process, an MPI rank or the journal */
+        memcpy(dst, data, bytes);
     return BF_OK;
 }
 
@@ -108,9 +109,13 @@ static const bf_pipeline pipeline = {
 bf_status bf__hrtem_run(const bf__hrtem_job *hj, bf_ms_result *r, const bf_run_options *ro)
 {
     bf_plan *plan = NULL;
-    bf_status st = bf_plan_create("hrtem", &plan);
-    if (st)
-        return st;
+    bf_atoms *atoms = NULL;
+    bf_potential *tmpl = NULL;
+    bf_status st;
+    if ((st = bf_ms_job_atoms(hj->job, 0, &atoms)) ||
+        (st = bf_potential_create(atoms, &hj->job->pot, &tmpl)) ||
+        (st = bf_plan_create("hrtem", &plan)))
+        goto done;
     uint64_t shape[3] = {r->configs, (uint64_t)r->gpts[0], (uint64_t)r->gpts[1]};
     const char *axes[3] = {"config", "x", "y"};
     st = bf_plan_set_shape(plan, 3, shape, axes, "complex64", 8);
@@ -121,8 +126,14 @@ bf_status bf__hrtem_run(const bf__hrtem_job *hj, bf_ms_result *r, const bf_run_o
     }
     bf_run_options serial = BF_RUN_OPTIONS_INIT;
     serial.scheduler = BF_SCHED_SERIAL;
+    bf__hrtem_job here = *hj;
+    here.exit = r->exit;
+    here.tmpl = tmpl;
     if (!st)
-        st = bf_run(&pipeline, hj, plan, r, ro ? ro : &serial, NULL);
+        st = bf_run(&pipeline, &here, plan, r, ro ? ro : &serial, NULL);
+done:
     bf_plan_destroy(plan);
+    bf_potential_destroy(tmpl);
+    bf_atoms_destroy(atoms);
     return st;
 }

@@ -8,9 +8,9 @@ struct bf_ms_result {
     size_t configs, n;
     int gpts[2];
     double sampling[2];
-    bf_complex64 *exit;    /* configs × n */
-    float *intensity;      /* configs × n, then the mean (n) */
-    float *mean_intensity; /* view into intensity */
+    bf_complex64 *exit;    /* configs × n, 64-byte aligned */
+    float *intensity;      /* configs × n when the job writes the ensemble's, else NULL */
+    float *mean_intensity; /* n */
     float *image;          /* mean CTF image (n) or NULL */
     float *diffraction;    /* dshape[0] × dshape[1] mean pattern, then scratch */
     size_t dshape[2];

@@ -16,7 +16,12 @@ struct bf_multislice {
     double dx, dy, lambda, sigma, tilt[2];
     size_t max_batch;
     int threads;
-    float *aperture;       /* A(k)/N */
+    unsigned flags;        /* FFTW planning flags */
+    double ap_cutoff, ap_taper; /* antialias aperture (1/Å) */
+    double ap_in2, ap_out2;     /* k² (1/Å²) below which A/N is ap_one, above which 0 */
+    float ap_one;               /* 1/N */
+    int grid_ready;        /* the 2D state below is made (grid_state in propagator.c) */
+    float *aperture;       /* A(k)/N on the grid */
     fftwf_complex *buf;    /* max_batch * n, aligned */
     fftwf_plan fwd1, inv1, fwdb, invb;
     double cache_dz[BF__MS_CACHE];
@@ -30,16 +35,24 @@ struct bf_multislice {
     /* The row/column path (multislice_rows.c). Active ky columns (those the antialias aperture
      * does not zero for every kx): [0, band[0]) and [band[1], ny). */
     int band[2];
-    size_t ldt;            /* row stride of tt (complex), padded so every row is aligned */
+    size_t ldt;            /* row stride of tt and wv (complex): aligned, off powers of two */
     fftwf_complex *tt;     /* transmission function in the mixed (x, ky) representation */
+    fftwf_complex *wv;     /* one wave in the mixed representation (in tt's block) */
     fftwf_complex *row[4]; /* aligned scratch rows of ny; row[3] bounces unaligned rows */
-    fftwf_complex *blk;    /* nx rows of BF__MS_BLOCK interleaved columns */
+    size_t ldb;            /* column stride of blk (complex), off powers of two like ldt */
+    fftwf_complex *blk;    /* BF__MS_BLOCK contiguous columns of nx, ldb apart */
     float *abk;            /* A/N in the column-block layout */
     fftwf_plan rf, ri;     /* one row along y, out of place */
-    fftwf_plan rii;        /* the inverse in place, for the exit waves' last pass */
     fftwf_plan cf, ci;     /* BF__MS_BLOCK contiguous columns along x, in place in blk */
     size_t nrows, nblocks; /* transforms run: rows of ny, blocks of BF__MS_BLOCK columns */
 };
+
+/* A plan for fused row/column runs (bf_multislice_run, bf__multislice_run_plane_wave): with one
+ * thread, the whole-grid 2D state (plans, buffers, grid aperture) is made only if another call
+ * needs it. */
+bf_status bf__multislice_create_rows(const bf_multislice_options *opt, bf_multislice **out);
+/* A(k)/N at kx (1/Å) and ky² (1/Å²), from the plan's cutoff and taper. */
+float bf__ms_aperture_at(const bf_multislice *ms, double kx, double ky2);
 
 /* FFT work of the row/column path, for the benchmark's FFT share: counts of each kind of
  * transform run so far (the multislice's and its potential workspace's) and the time (s) of

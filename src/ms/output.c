@@ -134,6 +134,9 @@ bf_status bf_ms_result_write(const bf_ms_job *j, const bf_ms_result *r)
         return st;
     if (j->out[2]) {
         int ens = j->keep_ensemble && !one;
+        if (ens && !r->intensity)
+            return bf__error_set(BF_EINVAL, "%s: these results were simulated without the "
+                                 "ensemble's intensities", j->name);
         st = bf__ms_npy_write(j->out[2], "<f4", ens ? 3 : 2, ens ? s3 : s2,
                               ens ? r->intensity : r->mean_intensity);
         if (st)

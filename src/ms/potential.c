@@ -242,15 +242,31 @@ static bf_status infinite_tables(bf_potential *p, const bf_potential *tmpl)
     int nx = p->gpts[0], ny = p->gpts[1], nyh = ny / 2 + 1, B = BF__POT_BLOCK;
     double dx = p->sampling[0], dy = p->sampling[1];
     size_t nk = bf__fk_size(p);
-    for (int s = 0; s < p->nspecies; s++) {
+    /* the frequencies along y, once (k in 1/Å rounded to float as abTEM, s in cycles/pixel) */
+    float *ky = malloc((size_t)nyh * sizeof *ky);
+    double *sy = malloc((size_t)nyh * sizeof *sy);
+    if (!ky || !sy) {
+        free(ky);
+        free(sy);
+        return bf__error_set(BF_ENOMEM, "out of memory for scattering factors");
+    }
+    for (int j = 0; j < nyh; j++) {
+        ky[j] = (float)bf__ms_fftfreq(j, ny, dy);
+        sy[j] = bf__ms_fftfreq(j, ny, 1.0);
+    }
+    bf_status st = BF_OK;
+    for (int s = 0; s < p->nspecies && !st; s++) {
         if (reuse_tables(p, tmpl, s))
             continue;
         float *fk = p->fk[s] = table_alloc(nk);
-        if (!fk)
-            return bf__error_set(BF_ENOMEM, "out of memory for scattering factors");
+        if (!fk) {
+            st = bf__error_set(BF_ENOMEM, "out of memory for scattering factors");
+            break;
+        }
         /* rows i and nx - i have the same k² and s²: compute the first half, mirror the rest */
         for (int i = 0; i <= nx / 2; i++) {
             float kx = (float)bf__ms_fftfreq(i, nx, dx);
+            double sx = bf__ms_fftfreq(i, nx, 1.0);
             for (int j = 0; j < (nyh + B - 1) / B * B; j++) {
                 size_t at = (size_t)j * nx + i; /* blocks of columns: column-major */
                 if (j >= nyh) {
@@ -259,10 +275,8 @@ static bf_status infinite_tables(bf_potential *p, const bf_potential *tmpl)
                         fk[(size_t)j * nx + (nx - i)] = 0.0f;
                     continue;
                 }
-                float ky = (float)bf__ms_fftfreq(j, ny, dy);
-                double k2 = (double)(kx * kx + ky * ky);
-                double sx = bf__ms_fftfreq(i, nx, 1.0), sy = bf__ms_fftfreq(j, ny, 1.0);
-                double sr = sqrt(sx * sx + sy * sy);
+                double k2 = (double)(kx * kx + ky[j] * ky[j]);
+                double sr = sqrt(sx * sx + sy[j] * sy[j]);
                 double sinc = (i == 0 && j == 0) ? dx * dy : sin(sr) / sr * dx * dy;
                 double f = bf__radial_scattering(&p->radial[s], k2);
                 fk[at] = (float)(f / sinc / ((double)nx * ny));
@@ -271,7 +285,9 @@ static bf_status infinite_tables(bf_potential *p, const bf_potential *tmpl)
             }
         }
     }
-    return BF_OK;
+    free(ky);
+    free(sy);
+    return st;
 }
 
 size_t bf__fk_size(const bf_potential *p)

@@ -7,7 +7,9 @@
  * allocates nothing except a propagator for a new Δz, cached in a small table. Invariant: the
  * cached propagators and the aperture include the 1/N of the inverse transform. With one thread
  * a run goes through the fused row/column passes of multislice_rows.c instead of 2D FFTs; the
- * 2D plans serve the single-step calls and multi-threaded workers (FFTW threads). */
+ * 2D plans serve the single-step calls and multi-threaded workers (FFTW threads). Plans made for
+ * row/column runs only (bf__multislice_create_rows: the HRTEM workers) skip the 2D state (four
+ * plans, three grid buffers, the grid aperture) unless a later call needs it. */
 #include <complex.h>
 #include <fftw3.h>
 #include <math.h>
@@ -30,9 +32,21 @@ static double antialias(double r, double cutoff, double taper)
     return 1.0;
 }
 
-/* A(k)/N on the grid. sqrt and the taper's cosine only near the edges: well inside and well
- * outside (by a relative 1e-9 in k², far above rounding) the values are 1/N and 0. */
-static bf_status fill_aperture(bf_multislice *ms, double cutoff, double taper)
+/* A(k)/N at kx, ky² (both from float frequencies). sqrt and the taper's cosine only near the
+ * edge: well inside and well outside (by a relative 1e-9 in k², far above rounding) the values
+ * are 1/N and 0. */
+float bf__ms_aperture_at(const bf_multislice *ms, double kx, double ky2)
+{
+    double k2 = kx * kx + ky2;
+    if (k2 < ms->ap_in2)
+        return ms->ap_one;
+    if (k2 > ms->ap_out2)
+        return 0.0f;
+    return (float)(antialias(sqrt(k2), ms->ap_cutoff, ms->ap_taper) / (double)ms->n);
+}
+
+/* A(k)/N on the grid, for the 2D transforms. */
+static bf_status fill_aperture(bf_multislice *ms)
 {
     double *ky2 = malloc((size_t)ms->ny * sizeof *ky2);
     if (!ky2)
@@ -41,44 +55,59 @@ static bf_status fill_aperture(bf_multislice *ms, double cutoff, double taper)
         double ky = (float)bf__ms_fftfreq(j, ms->ny, ms->dy);
         ky2[j] = ky * ky;
     }
-    double inner = taper > 0.0 ? fmax(cutoff - taper, 0.0) : cutoff;
-    double in2 = inner * inner * (1.0 - 1e-9), out2 = cutoff * cutoff * (1.0 + 1e-9);
-    float one = (float)(1.0 / (double)ms->n);
     for (int i = 0; i < ms->nx; i++) {
         double kx = (float)bf__ms_fftfreq(i, ms->nx, ms->dx);
         float *a = ms->aperture + (size_t)i * ms->ny;
-        for (int j = 0; j < ms->ny; j++) {
-            double k2 = kx * kx + ky2[j];
-            a[j] = k2 < in2 ? one
-                 : k2 > out2 ? 0.0f
-                             : (float)(antialias(sqrt(k2), cutoff, taper) / (double)ms->n);
-        }
+        for (int j = 0; j < ms->ny; j++)
+            a[j] = bf__ms_aperture_at(ms, kx, ky2[j]);
     }
     free(ky2);
     return BF_OK;
 }
 
-static bf_status make_plans(bf_multislice *ms, const bf_multislice_options *opt)
+/* The whole-grid state of the 2D transforms (single steps, FFTW-threaded runs): buffers, the
+ * grid aperture and plans. Made at create, except for plans made for fused row/column runs only
+ * (bf__multislice_create_rows), which make it the first time they need it. */
+static bf_status grid_state(bf_multislice *ms)
 {
+    if (ms->grid_ready)
+        return BF_OK;
+    size_t n = ms->n;
+    /* after a failure part of it may exist: make only what is missing */
+    if (!ms->aperture)
+        ms->aperture = fftwf_malloc(n * sizeof *ms->aperture);
+    if (!ms->buf)
+        ms->buf = fftwf_malloc(ms->max_batch * n * sizeof *ms->buf);
+    if (!ms->tbuf)
+        ms->tbuf = fftwf_malloc(n * sizeof *ms->tbuf);
+    if (!ms->aperture || !ms->buf || !ms->tbuf)
+        return bf__error_set(BF_ENOMEM, "out of memory for a multislice plan");
     int dims[2] = {ms->nx, ms->ny};
-    unsigned flags = bf__ms_fft_flags(opt->planning);
+    unsigned flags = ms->flags;
     bf__ms_fft_init();
-    fftwf_plan_with_nthreads(opt->threads > 0 ? opt->threads : 1);
+    fftwf_plan_with_nthreads(ms->threads);
     /* MEASURE overwrites the arrays: plan before anything lives in buf */
-    ms->fwd1 = fftwf_plan_dft_2d(ms->nx, ms->ny, ms->buf, ms->buf, FFTW_FORWARD, flags);
-    ms->inv1 = fftwf_plan_dft_2d(ms->nx, ms->ny, ms->buf, ms->buf, FFTW_BACKWARD, flags);
-    ms->fwdb = fftwf_plan_many_dft(2, dims, (int)ms->max_batch, ms->buf, NULL, 1, (int)ms->n,
-                                   ms->buf, NULL, 1, (int)ms->n, FFTW_FORWARD, flags);
-    ms->invb = fftwf_plan_many_dft(2, dims, (int)ms->max_batch, ms->buf, NULL, 1, (int)ms->n,
-                                   ms->buf, NULL, 1, (int)ms->n, FFTW_BACKWARD, flags);
+    if (!ms->fwd1)
+        ms->fwd1 = fftwf_plan_dft_2d(ms->nx, ms->ny, ms->buf, ms->buf, FFTW_FORWARD, flags);
+    if (!ms->inv1)
+        ms->inv1 = fftwf_plan_dft_2d(ms->nx, ms->ny, ms->buf, ms->buf, FFTW_BACKWARD, flags);
+    if (!ms->fwdb)
+        ms->fwdb = fftwf_plan_many_dft(2, dims, (int)ms->max_batch, ms->buf, NULL, 1, (int)n,
+                                       ms->buf, NULL, 1, (int)n, FFTW_FORWARD, flags);
+    if (!ms->invb)
+        ms->invb = fftwf_plan_many_dft(2, dims, (int)ms->max_batch, ms->buf, NULL, 1, (int)n,
+                                       ms->buf, NULL, 1, (int)n, FFTW_BACKWARD, flags);
     fftwf_plan_with_nthreads(1);
     if (!ms->fwd1 || !ms->inv1 || !ms->fwdb || !ms->invb)
         return bf__error_set(BF_EINTERNAL, "FFTW could not plan %dx%d transforms", ms->nx,
                              ms->ny);
-    return BF_OK;
+    bf_status st = fill_aperture(ms);
+    if (!st)
+        ms->grid_ready = 1;
+    return st;
 }
 
-bf_status bf_multislice_create(const bf_multislice_options *opt, bf_multislice **out)
+static bf_status create(const bf_multislice_options *opt, int rows_only, bf_multislice **out)
 {
     bf_status st = BF_OK;
     bf_multislice *ms = NULL;
@@ -113,30 +142,36 @@ bf_status bf_multislice_create(const bf_multislice_options *opt, bf_multislice *
     ms->tilt[1] = opt->tilt[1];
     ms->max_batch = batch;
     ms->threads = opt->threads > 0 ? opt->threads : 1;
+    ms->flags = bf__ms_fft_flags(opt->planning);
+    double smax = fmax(ms->dx, ms->dy);
+    ms->ap_cutoff = (opt->antialias_cutoff > 0.0 ? opt->antialias_cutoff : 0.6666666) / smax / 2;
+    ms->ap_taper = (opt->antialias_taper > 0.0 ? opt->antialias_taper : 0.01) / smax;
+    double inner = ms->ap_taper > 0.0 ? fmax(ms->ap_cutoff - ms->ap_taper, 0.0) : ms->ap_cutoff;
+    ms->ap_in2 = inner * inner * (1.0 - 1e-9);
+    ms->ap_out2 = ms->ap_cutoff * ms->ap_cutoff * (1.0 + 1e-9);
+    ms->ap_one = (float)(1.0 / (double)ms->n);
     if ((st = bf_energy2wavelength(opt->energy, &ms->lambda)) ||
         (st = bf_energy2sigma(opt->energy, &ms->sigma)))
         goto done;
-    ms->aperture = fftwf_malloc(n * sizeof *ms->aperture);
-    ms->buf = fftwf_malloc(batch * n * sizeof *ms->buf);
-    ms->tbuf = fftwf_malloc(n * sizeof *ms->tbuf);
-    if (!ms->aperture || !ms->buf || !ms->tbuf) {
-        st = bf__error_set(BF_ENOMEM, "out of memory for a multislice plan");
+    if ((!rows_only || ms->threads > 1) && (st = grid_state(ms)))
         goto done;
-    }
-    if ((st = make_plans(ms, opt)))
-        goto done;
-    double smax = fmax(ms->dx, ms->dy);
-    double cutoff = (opt->antialias_cutoff > 0.0 ? opt->antialias_cutoff : 0.6666666) / smax / 2;
-    double taper = (opt->antialias_taper > 0.0 ? opt->antialias_taper : 0.01) / smax;
-    if ((st = fill_aperture(ms, cutoff, taper)))
-        goto done;
-    if ((st = bf__ms_rows_create(ms, bf__ms_fft_flags(opt->planning))))
+    if ((st = bf__ms_rows_create(ms, ms->flags)))
         goto done;
     *out = ms;
     ms = NULL;
 done:
     bf_multislice_destroy(ms);
     return st;
+}
+
+bf_status bf_multislice_create(const bf_multislice_options *opt, bf_multislice **out)
+{
+    return create(opt, 0, out);
+}
+
+bf_status bf__multislice_create_rows(const bf_multislice_options *opt, bf_multislice **out)
+{
+    return create(opt, 1, out);
 }
 
 void bf_multislice_destroy(bf_multislice *ms)
@@ -149,7 +184,7 @@ void bf_multislice_destroy(bf_multislice *ms)
             fftwf_destroy_plan(plans[i]);
     for (int i = 0; i < CACHE; i++) {
         fftwf_free(ms->cache_p[i]);
-        fftwf_free(ms->cache_pb[i]);
+        free(ms->cache_pb[i]); /* bf__ms_big_alloc */
     }
     bf__ms_rows_destroy(ms);
     fftwf_free(ms->aperture);
@@ -230,7 +265,9 @@ bf_status bf__multislice_propagator(bf_multislice *ms, double dz, const fftwf_co
     }
     int want_p = p && !ms->cache_has[slot][0], want_pb = pb && !ms->cache_has[slot][1];
     if (want_p || want_pb) {
-        bf_status st = BF_OK;
+        bf_status st = want_p ? grid_state(ms) : BF_OK;
+        if (st)
+            return st;
         double complex *px = malloc(((size_t)ms->nx + ms->ny) * sizeof *px);
         if (want_p && !ms->cache_p[slot])
             ms->cache_p[slot] = fftwf_malloc(ms->n * sizeof(fftwf_complex));
@@ -332,6 +369,9 @@ bf_status bf_multislice_fft(bf_multislice *ms, bf_complex64 *waves, size_t nwave
 {
     if (!ms || (!waves && nwaves))
         return bf__error_set(BF_EINVAL, "fft: missing plan or waves");
+    bf_status st = grid_state(ms);
+    if (st)
+        return st;
     fft_many(ms, (fftwf_complex *)waves, nwaves, 0);
     return BF_OK;
 }
@@ -340,6 +380,9 @@ bf_status bf_multislice_transmission(bf_multislice *ms, const float *v, bf_compl
 {
     if (!ms || !v || !t)
         return bf__error_set(BF_EINVAL, "transmission: missing plan, potential or output");
+    bf_status st = grid_state(ms);
+    if (st)
+        return st;
     float sigma = (float)ms->sigma;
     float *x = (float *)t;
     bf__ms_expi(v, sigma, x, ms->n);
@@ -417,6 +460,9 @@ bf_status bf_multislice_apply_kernel(bf_multislice *ms, const bf_complex64 *kern
 {
     if (!ms || !kernel || (!waves && nwaves))
         return bf__error_set(BF_EINVAL, "apply kernel: missing plan, kernel or waves");
+    bf_status st = grid_state(ms);
+    if (st)
+        return st;
     fftwf_complex *w = (fftwf_complex *)waves;
     float scale = 1.0f / (float)ms->n;
     fft_many(ms, w, nwaves, 0);
@@ -433,7 +479,7 @@ bf_status bf_multislice_probes(bf_multislice *ms, const bf_probe_options *opt,
         return bf__error_set(BF_EINVAL, "probes: missing plan, options, positions or waves");
     double lambda;
     bf_status st = bf_energy2wavelength(opt->energy, &lambda);
-    if (st)
+    if (st || (st = grid_state(ms)))
         return st;
     if (fabs(lambda - ms->lambda) > 1e-12 * ms->lambda)
         return bf__error_set(BF_EINVAL, "probes: energy %g eV differs from the plan's", opt->energy);

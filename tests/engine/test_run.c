@@ -84,6 +84,100 @@ static void same_bytes_on_every_scheduler(void **state)
     free(reference);
 }
 
+/* ---- a pipeline whose units compute in place in the sink and borrow that storage ---------- */
+
+#define BORROW_ITEMS 24
+#define BORROW_PER_ITEM 1000
+
+typedef struct borrow_sink {
+    uint32_t out[BORROW_ITEMS * BORROW_PER_ITEM]; /* where units write (in this process) */
+    size_t in_place;                             /* accepts that found the data already there */
+    int fail_unit;                               /* this unit fails (-1: none) */
+} borrow_sink;
+
+static bf_status borrow_start(const void *job, const bf_worker_info *info, void **state)
+{
+    (void)info;
+    *state = (void *)job; /* the sink: units write their items into it */
+    return BF_OK;
+}
+
+static bf_status borrow_run(void *state, const bf_unit *unit, bf_result *out)
+{
+    borrow_sink *s = state;
+    uint32_t *mine = s->out + unit->first * BORROW_PER_ITEM;
+    if ((int)unit->id == s->fail_unit)
+        return bf_result_borrow(out, NULL, 8); /* provokes the NULL check */
+    for (uint64_t k = 0; k < unit->count * BORROW_PER_ITEM; k++)
+        mine[k] = (uint32_t)((unit->first * BORROW_PER_ITEM + k) * 2654435761u);
+    return bf_result_borrow(out, mine, unit->count * BORROW_PER_ITEM * sizeof *mine);
+}
+
+static bf_status borrow_accept(void *sink, const bf_unit *unit, const void *data, size_t bytes)
+{
+    borrow_sink *s = sink;
+    uint32_t *dst = s->out + unit->first * BORROW_PER_ITEM;
+    if (bytes != unit->count * BORROW_PER_ITEM * sizeof *dst)
+        return bf_error_set(BF_EFORMAT, "unit %llu brought %zu bytes",
+                            (unsigned long long)unit->id, bytes);
+    if (data == dst)
+        s->in_place++;
+    else
+        memcpy(dst, data, bytes);
+    return BF_OK;
+}
+
+static const bf_pipeline borrow_pipeline = {"borrow", borrow_start, borrow_run, NULL,
+                                            borrow_accept, BF_PIPELINE_REDUCES};
+
+/* Results borrowed from the pipeline reach accept() without a copy in process, as bytes from
+ * worker processes, and through the journal on --resume: the same output every time. */
+static void borrowed_results_are_the_same_everywhere(void **state)
+{
+    (void)state;
+    static borrow_sink ref, got;
+    bf_plan *plan;
+    assert_ok(bf_plan_create("borrow", &plan));
+    assert_ok(bf_plan_add_range(plan, 0, BORROW_ITEMS, BORROW_PER_ITEM * 4, 0, 5, 0, "items"));
+    bf_run_options ro = BF_RUN_OPTIONS_INIT;
+    ro.scheduler = BF_SCHED_SERIAL;
+    memset(&ref, 0, sizeof ref);
+    ref.fail_unit = -1;
+    assert_ok(bf_run(&borrow_pipeline, &ref, plan, &ref, &ro, NULL));
+    assert_int_equal(ref.in_place, bf_plan_size(plan));
+    static const struct {
+        bf_scheduler s;
+        int workers;
+        bool in_place;
+    } runs[] = {{BF_SCHED_THREADS, 2, true}, {BF_SCHED_PROCESSES, 2, false}};
+    char journal[512];
+    snprintf(journal, sizeof journal, "%s/borrow-%d.journal", bf_test_tmpdir(), (int)getpid());
+    for (size_t i = 0; i < 2; i++) {
+        unlink(journal);
+        ro = (bf_run_options)BF_RUN_OPTIONS_INIT;
+        ro.scheduler = runs[i].s;
+        ro.workers = runs[i].workers;
+        ro.journal = journal;
+        memset(&got, 0, sizeof got);
+        got.fail_unit = 2;
+        bf_run_report rep;
+        assert_fails(bf_run(&borrow_pipeline, &got, plan, &got, &ro, &rep), BF_EWORKER,
+                     "bf_result_borrow: 8 bytes at NULL");
+        assert_int_equal(rep.units_failed, 1);
+        assert_int_equal(got.in_place, runs[i].in_place ? bf_plan_size(plan) - 1 : 0);
+        /* --resume runs unit 2 and replays the others' journaled bytes into an empty sink */
+        ro.resume = true;
+        memset(&got, 0, sizeof got);
+        got.fail_unit = -1;
+        assert_ok(bf_run(&borrow_pipeline, &got, plan, &got, &ro, &rep));
+        assert_int_equal(rep.units_skipped, bf_plan_size(plan) - 1);
+        assert_int_equal(got.in_place, runs[i].in_place ? 1 : 0);
+        assert_memory_equal(got.out, ref.out, sizeof ref.out);
+    }
+    unlink(journal);
+    bf_plan_destroy(plan);
+}
+
 /* ---- a pipeline that kills its worker process, or fails, on a chosen unit ----------------- */
 
 typedef struct faulty_job {
@@ -436,6 +530,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(plans_split_by_budget_and_print),
         cmocka_unit_test(same_bytes_on_every_scheduler),
+        cmocka_unit_test(borrowed_results_are_the_same_everywhere),
         cmocka_unit_test(killed_worker_is_replaced),
         cmocka_unit_test(worker_that_always_dies_fails_the_unit),
         cmocka_unit_test(failing_unit_is_named_and_resume_retries_it),

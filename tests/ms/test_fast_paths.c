@@ -2,8 +2,11 @@
  * identical atoms (finite projection) against per-atom rasters, potential plans made from a
  * template against fresh ones, probes built with the plan's FFTs against bf_probe_build, the
  * one-thread row/column run against the 2D-FFT run of a multi-threaded plan (odd grids, a batch,
- * two species, an empty slice, both projections), FFTW wisdom round trips, and the planning names. */
+ * two species, an empty slice, both projections), a plan made for row/column runs only that makes
+ * its 2D state when first asked, FFTW wisdom round trips, and the planning names. */
 #include "ms_test.h"
+
+#include "ms/multislice_internal.h"
 
 static float *finite_slices(const bf_atoms *atoms, size_t *n)
 {
@@ -229,6 +232,43 @@ static void row_column_run_matches_2d_run(void **s)
     bf_atoms_destroy(atoms);
 }
 
+/* A plan made for fused row/column runs (bf__multislice_create_rows, as the HRTEM workers make
+ * them) has no 2D plans until a call needs them; then it gives what a full plan gives. */
+static void rows_only_plan_makes_2d_state_on_demand(void **s)
+{
+    (void)s;
+    bf_multislice_options mo = BF_MULTISLICE_OPTIONS_INIT;
+    mo.energy = 200e3;
+    mo.gpts[0] = 48;
+    mo.gpts[1] = 40;
+    mo.sampling[0] = 0.1;
+    mo.sampling[1] = 0.12;
+    bf_multislice *rows, *full;
+    assert_ok(bf__multislice_create_rows(&mo, &rows));
+    assert_ok(bf_multislice_create(&mo, &full));
+    assert_false(rows->grid_ready);
+    assert_true(full->grid_ready);
+    size_t n = 48 * 40;
+    bf_complex64 *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+    uint64_t seed = bf_test_seed();
+    for (size_t k = 0; k < n; k++) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        a[k] = (float)(seed >> 40) / (float)(1 << 24) + I * (float)((seed >> 16) & 0xffff) / 65536.0f;
+    }
+    memcpy(b, a, n * sizeof *a);
+    assert_ok(bf_multislice_propagate(rows, 3.0, a, 1));
+    assert_ok(bf_multislice_propagate(full, 3.0, b, 1));
+    assert_true(rows->grid_ready);
+    assert_memory_equal(a, b, n * sizeof *a);
+    /* the aperture in the column-block layout is the grid aperture's values */
+    for (int x = 0; x < 48; x++)
+        assert_true(rows->abk[x] == rows->aperture[(size_t)x * 40]);
+    bf_multislice_destroy(rows);
+    bf_multislice_destroy(full);
+    free(a);
+    free(b);
+}
+
 static void wisdom_and_planning(void **s)
 {
     (void)s;
@@ -255,6 +295,7 @@ int main(void)
         cmocka_unit_test(plan_probes_match_probe_build),
         cmocka_unit_test(plane_wave_shortcut_matches_full_run),
         cmocka_unit_test(row_column_run_matches_2d_run),
+        cmocka_unit_test(rows_only_plan_makes_2d_state_on_demand),
         cmocka_unit_test(wisdom_and_planning),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
