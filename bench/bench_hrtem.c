@@ -20,7 +20,7 @@
 
 int bf_bench_hrtem(int argc, char **argv)
 {
-    int repeats = 5;
+    int repeats = 9;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--repeats") == 0 && i + 1 < argc) {
             repeats = atoi(argv[++i]);
