@@ -172,8 +172,7 @@ typedef struct bf_integrator bf_integrator;
 /** Build the pixel-to-bin matrix for geo and opt (all expensive work happens here, on
  *  opt->threads threads). The integrator keeps no pointer to geo or opt. Errors: BF_EINVAL for
  *  options out of range, a geometry that cannot be integrated (beam parallel to the detector,
- *  q without wavelength) or a fully masked detector; BF_EUNSUPPORTED for 2D full splitting
- *  with the histogram algorithm. [thread-safe] */
+ *  q without wavelength) or a fully masked detector. [thread-safe] */
 bf_status bf_integrator_create(const bf_geometry *geo, const bf_integrator_options *opt,
                                bf_integrator **out /* OUT */);
 

@@ -146,11 +146,6 @@ void bf__split_scratch_free(bf__split_scratch *sc);
 /* The bins (ascending) and coefficients of pixel (row i, column j) into sc; returns how many
  * (pixel_split.c). */
 size_t bf__split_pixel(const bf__split_input *in, size_t i, size_t j, bf__split_scratch *sc);
-/* The bins of pixel (i, j) without coefficients, where they are a range (1D no / bbox): 1 and
- * [*first, *last] (the bins bf__split_pixel gives), 0 if none, -1 for other schemes. */
-int bf__split_range(const bf__split_input *in, size_t i, size_t j, int32_t *first,
-                    int32_t *last);
-
 /* A quad's corner chi values straddling chi = +-pi, unwrapped (pyFAI's _recenter). */
 void bf__unwrap_chi(double y[4]);
 /* 2D full splitting of pixel (i, j) (split_full2d.c): cells ascending, like bf__split_pixel. */
@@ -174,6 +169,75 @@ static inline double bf__bbox_delta(const float *crad, size_t cols, size_t i, si
         d = v > d ? v : d;
     }
     return d;
+}
+
+/* bf__bbox_delta of pixels j0 .. j0+n-1 of row i (centre: their n centres) into d, vectorised
+ * (simd: AVX2, the caller checked the CPU; the same bits). */
+void bf__bbox_delta_row(const float *crad, size_t cols, size_t i, size_t j0, size_t n,
+                        const double *centre, double *d, int simd);
+/* The bin-unit bounds fmin, fmax of pixels j0 .. j0+n-1 of row i for 1D no / bbox splitting, as
+ * bf__split_pixel forms them (vectorised; simd: AVX2, the caller checked the CPU). */
+void bf__split_bounds_row(const bf__split_input *in, size_t i, size_t j0, size_t n, double *lo,
+                          double *hi, int simd);
+
+/* The clipped bin bounds of [f0, f1] (bin units) by pyFAI's bbox rule; 0: outside. */
+static inline int bf__bbox_bounds(double f0, double f1, long n, long *bmin, long *bmax)
+{
+    if (!(f0 < (double)n) || !(f1 >= -1.0)) /* far out: (long) would overflow */
+        return 0;
+    const long lo = (long)f0, hi = (long)f1;
+    if (hi < 0 || lo >= n)
+        return 0;
+    *bmin = lo < 0 ? 0 : lo;
+    *bmax = hi > n - 1 ? n - 1 : hi;
+    return 1;
+}
+
+/* A pixel's bins by the 1D bbox rule: [bmin, bmax], the first and last weighted by their overlap,
+ * the ones between by 1 / width, all rounded to float32 as stored (the same values as (float) of
+ * pixel_split.c's bbox_axis). One bin: coefficient 1 (also pyFAI's no splitting, with
+ * f0 = f1 = (c - pos0_min) / delta_bin). */
+typedef struct bf__bbox_run {
+    long bmin, bmax;
+    float first, mid, last;
+} bf__bbox_run;
+
+static inline int bf__bbox_run_of(double f0, double f1, long n, bf__bbox_run *r)
+{
+    if (!bf__bbox_bounds(f0, f1, n, &r->bmin, &r->bmax))
+        return 0;
+    if (r->bmin == r->bmax) {
+        r->first = r->mid = r->last = 1.0f;
+        return 1;
+    }
+    const double inv = 1.0 / (f1 - f0);
+    r->first = (float)(((double)r->bmin + 1 - f0) * inv);
+    r->mid = (float)inv;
+    r->last = (float)((f1 - (double)r->bmax) * inv);
+    return 1;
+}
+
+/* bf__bbox_run_of as lists of bins and coefficients; returns how many (0: outside). */
+static inline size_t bf__bbox_1d(double f0, double f1, long n, int32_t *bins, float *coefs)
+{
+    bf__bbox_run r;
+    if (!bf__bbox_run_of(f0, f1, n, &r))
+        return 0;
+    if (r.bmin == r.bmax) {
+        bins[0] = (int32_t)r.bmin;
+        coefs[0] = 1.0f;
+        return 1;
+    }
+    size_t m = 0;
+    bins[m] = (int32_t)r.bmin;
+    coefs[m++] = r.first;
+    for (long b = r.bmin + 1; b < r.bmax; b++) {
+        bins[m] = (int32_t)b;
+        coefs[m++] = r.mid;
+    }
+    bins[m] = (int32_t)r.bmax;
+    coefs[m++] = r.last;
+    return m;
 }
 
 /* Build the bins x pixels matrix (CSR, rows = bins) or, with transpose, the pixels x bins

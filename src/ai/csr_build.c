@@ -9,7 +9,13 @@
  *   2. fill: a serial prefix over (chunk, tile) gives every tile's place in the matrix; each tile
  *      then lays out its rows from its count-pass list, splits its pixels again and puts each
  *      entry at its bin's cursor (pixel order within a row), summing each row's coef * norm and
- *      coef on the way (the integrator's static sums) while the tile is in cache.
+ *      coef (the integrator's static sums) while the tile is in cache.
+ * 1D no / bbox (the common case) take a faster road with the same result: a pixel's bins are a
+ * range [first, last] from its bounds, computed a row of the tile at a time in vectorised loops;
+ * the count adds +1 / -1 at the range's ends and sums once over the tile; the fill stages the
+ * tile's entries in a per-thread buffer in their final order (the largest tile's size: for
+ * very many bins, where a tile is the whole detector, that is a second copy of the matrix
+ * while building), sums the rows from it and copies each block out in one stream.
  * Every tile is handled whole by one thread and owns its slots, so the matrix is the same bytes
  * for any number of threads. Invariant: the coefficients of every pixel put in the matrix sum to
  * 1 (up to float32 rounding; 2D full splitting to 1e-3, pyFAI's own approximation). */
@@ -44,12 +50,16 @@ typedef struct tile_bin {
 /* What a thread keeps between tiles. */
 typedef struct worker {
     bf__split_scratch sc;
-    int32_t *cnt;     /* nbins, zero between tiles: entries per bin, then cursors */
+    int32_t *cnt;     /* nbins + 1, zero between tiles: entries per bin, then cursors */
     int32_t *touched; /* nbins: bins met in this tile */
     tile_bin *tb;     /* the thread's tiles' bins, in tile order (count pass), grown as needed */
     size_t ntb, cap;
     int failed;       /* out of memory growing tb */
-    double *rn, *rc;  /* nbins, zero between tiles: the row sums of the tile's rows */
+    double *rn, *rc;  /* nbins, zero between tiles: the row sums of the tile's rows (1D no /
+                         bbox: indexed by the tile's row) */
+    int32_t *cur;     /* nbins (1D no / bbox): each of the tile's bins' cursor in scol/scoef */
+    int32_t *scol;    /* 1D no / bbox: one tile's entries (the largest tile's count), staged */
+    float *scoef;
 } worker;
 
 typedef struct build {
@@ -61,7 +71,12 @@ typedef struct build {
     int32_t *tb_n;    /* ntiles: how many */
     worker *w;        /* one per thread; thread t gets the same tiles in both passes */
     bf__matrix *m;
+    int ranges;       /* 1D no / bbox: a pixel's bins are a range from its bounds (below) */
+    int simd;         /* AVX2 for the bounds (the same bits) */
 } build;
+
+/* Pixels whose bounds are computed in one vectorised call (1D no / bbox). */
+#define RUN 256
 
 static int cmp_i32(const void *a, const void *b)
 {
@@ -96,24 +111,50 @@ static void tile_box(const build *bd, size_t q, size_t *i0, size_t *i1, size_t *
     *j1 = *j0 + bd->tc < bd->in->cols ? *j0 + bd->tc : bd->in->cols;
 }
 
-/* Count the entries per bin of tile q in w->cnt and list the bins met; returns how many. */
+/* Count the entries per bin of tile q in w->cnt and list the bins met; returns how many.
+ * 1D no / bbox: the bins are a range from the pixel's bounds, no coefficients needed. */
 static size_t tile_count(const build *bd, size_t q, worker *w)
 {
     const bf__split_input *in = bd->in;
     size_t i0, i1, j0, j1, nt = 0;
     tile_box(bd, q, &i0, &i1, &j0, &j1);
+    if (bd->ranges) {
+        /* each pixel adds 1 to the bins [first, last]: +1 at first and -1 after last in w->cnt,
+         * then one running sum over the tile's span turns them into counts (two updates per
+         * pixel instead of one per entry; the bins come out ascending) */
+        const long npt = (long)in->npt;
+        long span_lo = npt, span_hi = -1;
+        double lo[RUN], hi[RUN];
+        for (size_t i = i0; i < i1; i++)
+            for (size_t js = j0; js < j1; js += RUN) {
+                const size_t n = j1 - js < RUN ? j1 - js : RUN;
+                const uint8_t *use = in->use + i * in->cols + js;
+                bf__split_bounds_row(in, i, js, n, lo, hi, bd->simd);
+                for (size_t j = 0; j < n; j++) {
+                    long first, last;
+                    if (!use[j] || !bf__bbox_bounds(lo[j], hi[j], npt, &first, &last))
+                        continue;
+                    w->cnt[first]++;
+                    w->cnt[last + 1]--;
+                    span_lo = first < span_lo ? first : span_lo;
+                    span_hi = last > span_hi ? last : span_hi;
+                }
+            }
+        int32_t run = 0;
+        for (long b = span_lo; b <= span_hi; b++) {
+            run += w->cnt[b];
+            w->cnt[b] = run;
+            if (run)
+                w->touched[nt++] = (int32_t)b;
+        }
+        if (span_hi >= 0)
+            w->cnt[span_hi + 1] = 0;
+        return nt;
+    }
     for (size_t i = i0; i < i1; i++)
         for (size_t j = j0, k = i * in->cols + j0; j < j1; j++, k++) {
             if (!in->use[k])
                 continue;
-            int32_t first, last;
-            const int r = bf__split_range(in, i, j, &first, &last);
-            if (r >= 0) { /* the bins are a range: no coefficients needed */
-                for (int32_t b = first; r && b <= last; b++)
-                    if (w->cnt[b]++ == 0)
-                        w->touched[nt++] = b;
-                continue;
-            }
             const size_t n = bf__split_pixel(in, i, j, &w->sc);
             for (size_t e = 0; e < n; e++)
                 if (w->cnt[w->sc.bins[e]]++ == 0)
@@ -133,7 +174,9 @@ static void count_tiles(void *arg, size_t r0, size_t r1, int tid)
             lo = w->touched[t] < lo ? w->touched[t] : lo;
             hi = w->touched[t] > hi ? w->touched[t] : hi;
         }
-        if (nt && (size_t)(hi - lo) < 4 * nt) { /* dense (1D): the counters list them sorted */
+        if (bd->ranges) {
+            /* listed ascending already */
+        } else if (nt && (size_t)(hi - lo) < 4 * nt) { /* dense: the counters list them sorted */
             size_t u = 0;
             for (int32_t b = lo; b <= hi; b++)
                 if (w->cnt[b])
@@ -225,11 +268,140 @@ static void fill_tile(const build *bd, size_t q, worker *w)
     }
 }
 
+/* The sums of coef * norm[col] and of coef over each of a tile's nt staged rows (consecutive,
+ * tb[t].n entries each) into sn[t], sc[t], each in entry order; two rows at a time so that four
+ * independent additions are in flight instead of two dependent chains. */
+static void row_sums(const int32_t *scol, const float *scoef, const float *norm,
+                     const tile_bin *tb, size_t nt, double *sn, double *sc)
+{
+    int64_t e = 0;
+    size_t t = 0;
+    for (; t + 1 < nt; t += 2) {
+        int64_t a = e, b = e + tb[t].n;
+        const int64_t a1 = b, b1 = b + tb[t + 1].n;
+        double na = 0, ca = 0, nb = 0, cb = 0;
+        for (; a < a1 && b < b1; a++, b++) {
+            na += (double)scoef[a] * norm[scol[a]];
+            ca += scoef[a];
+            nb += (double)scoef[b] * norm[scol[b]];
+            cb += scoef[b];
+        }
+        for (; a < a1; a++) {
+            na += (double)scoef[a] * norm[scol[a]];
+            ca += scoef[a];
+        }
+        for (; b < b1; b++) {
+            nb += (double)scoef[b] * norm[scol[b]];
+            cb += scoef[b];
+        }
+        sn[t] = na;
+        sc[t] = ca;
+        sn[t + 1] = nb;
+        sc[t + 1] = cb;
+        e = b1;
+    }
+    if (t < nt) {
+        double na = 0, ca = 0;
+        for (int64_t a = e; a < e + tb[t].n; a++) {
+            na += (double)scoef[a] * norm[scol[a]];
+            ca += scoef[a];
+        }
+        sn[t] = na;
+        sc[t] = ca;
+    }
+}
+
+/* fill_tile for 1D no / bbox. The tile's entries are first put in the thread's staging buffer
+ * (scol / scoef), laid out as the tile's blocks of the matrix (one per chunk) one after the
+ * other: each bin's cursor in w->cur, the pixels' bounds computed a run at a time and their
+ * entries (bf__bbox_run_of, the splitter's rule) put at the cursors. Each row's coef * norm and coef
+ * are then summed in entry order, which is pixel order, the order fill_tile adds them in (the
+ * same bits), from the cache-resident buffer, and each block is copied to its place in one
+ * sequential stream instead of a few hundred scattered ones into fresh pages. */
+static void fill_tile_ranges(const build *bd, size_t q, worker *w)
+{
+    const bf__split_input *in = bd->in;
+    bf__matrix *m = bd->m;
+    const tile_bin *tb = w->tb + bd->tb_first[q];
+    const size_t nt = (size_t)bd->tb_n[q];
+    const int64_t *ent = bd->ent + q * bd->nchunks, *rows = bd->rows + q * bd->nchunks;
+    int32_t *restrict scol = w->scol, *restrict cur = w->cur;
+    float *restrict scoef = w->scoef;
+    size_t ch = (size_t)-1;
+    int64_t local = 0, row = 0, blk0 = 0; /* blk0: where the current block starts in the buffer */
+    for (size_t t = 0; t < nt; t++) {
+        const int32_t b = tb[t].bin;
+        if ((size_t)b / BF__CHUNK_BINS != ch) {
+            ch = (size_t)b / BF__CHUNK_BINS;
+            row = rows[ch];
+            blk0 = local;
+        }
+        m->row_ptr[row] = ent[ch] + (local - blk0);
+        m->row_bin[row++] = b;
+        cur[b] = (int32_t)local; /* < the largest tile's entries: int32 (checked) */
+        local += tb[t].n;
+    }
+    size_t i0, i1, j0, j1;
+    tile_box(bd, q, &i0, &i1, &j0, &j1);
+    const long npt = (long)in->npt;
+    double lo[RUN], hi[RUN];
+    for (size_t i = i0; i < i1; i++)
+        for (size_t js = j0; js < j1; js += RUN) {
+            const size_t n = j1 - js < RUN ? j1 - js : RUN, k0 = i * in->cols + js;
+            bf__split_bounds_row(in, i, js, n, lo, hi, bd->simd);
+            for (size_t j = 0; j < n; j++) {
+                bf__bbox_run r;
+                if (!in->use[k0 + j] || !bf__bbox_run_of(lo[j], hi[j], npt, &r))
+                    continue;
+                const int32_t k = (int32_t)(k0 + j);
+                int32_t at = cur[r.bmin]++;
+                scol[at] = k;
+                scoef[at] = r.first;
+                if (r.bmin == r.bmax)
+                    continue;
+                for (long b = r.bmin + 1; b < r.bmax; b++) {
+                    at = cur[b]++;
+                    scol[at] = k;
+                    scoef[at] = r.mid;
+                }
+                at = cur[r.bmax]++;
+                scol[at] = k;
+                scoef[at] = r.last;
+            }
+        }
+    if (in->norm)
+        row_sums(scol, scoef, in->norm, tb, nt, w->rn, w->rc);
+    ch = (size_t)-1;
+    local = blk0 = 0;
+    for (size_t t = 0; t <= nt; t++) {
+        const size_t c = t < nt ? (size_t)tb[t].bin / BF__CHUNK_BINS : (size_t)-2;
+        if (c != ch) {
+            if (ch != (size_t)-1) {
+                memcpy(m->col + ent[ch], scol + blk0, (size_t)(local - blk0) * sizeof *scol);
+                memcpy(m->coef + ent[ch], scoef + blk0, (size_t)(local - blk0) * sizeof *scoef);
+            }
+            if (t == nt)
+                break;
+            ch = c;
+            row = rows[ch];
+            blk0 = local;
+        }
+        if (in->norm) {
+            m->row_norm[row] = w->rn[t];
+            m->row_count[row] = w->rc[t];
+        }
+        row++;
+        local += tb[t].n;
+    }
+}
 static void fill_tiles(void *arg, size_t r0, size_t r1, int tid)
 {
     const build *bd = arg;
     for (size_t q = r0 * bd->ntile_cols; q < r1 * bd->ntile_cols; q++)
-        fill_tile(bd, q, &bd->w[tid]);
+        if (bd->ranges)
+            fill_tile_ranges(bd, q, &bd->w[tid]);
+        else
+            fill_tile(bd, q, &bd->w[tid]);
 }
 
 /* Turn the per-(tile, chunk) counts into first slots and rows, in (chunk, tile) order; the
@@ -290,7 +462,8 @@ static bf_status build_tiled(const bf__split_input *in, int nthreads, worker *w,
 {
     const size_t nbins = in->npt * (in->npt_azim ? in->npt_azim : 1);
     build bd = {.in = in, .nchunks = (nbins + BF__CHUNK_BINS - 1) / BF__CHUNK_BINS, .w = w,
-                .m = m};
+                .m = m, .ranges = !in->npt_azim && in->split != BF_SPLIT_FULL,
+                .simd = bf__cpu_has_avx2()};
     choose_tiles(&bd);
     bd.ent = calloc(bd.ntiles * bd.nchunks, sizeof *bd.ent);
     bd.rows = calloc(bd.ntiles * bd.nchunks, sizeof *bd.rows);
@@ -300,9 +473,11 @@ static bf_status build_tiled(const bf__split_input *in, int nthreads, worker *w,
     m->chunk_row = malloc((bd.nchunks + 1) * sizeof *m->chunk_row);
     bf_status st = BF_OK;
     for (int t = 0; t < nthreads; t++) {
-        w[t].cnt = calloc(nbins, sizeof *w[t].cnt);
+        w[t].cnt = calloc(nbins + 1, sizeof *w[t].cnt); /* + 1: tile_count's end marks */
         w[t].touched = malloc(nbins * sizeof *w[t].touched);
         if (!w[t].cnt || !w[t].touched)
+            st = BF_ENOMEM;
+        if (bd.ranges && !st && !(w[t].cur = malloc(nbins * sizeof *w[t].cur)))
             st = BF_ENOMEM;
         if (in->norm && !st) {
             w[t].rn = calloc(nbins, sizeof *w[t].rn);
@@ -315,7 +490,9 @@ static bf_status build_tiled(const bf__split_input *in, int nthreads, worker *w,
         st = bf__error_set(BF_ENOMEM, "out of memory building the integration matrix");
         goto done;
     }
+    const double t0 = bf_time_now();
     bf__parallel_rows(bd.ntile_rows, 1, nthreads, count_tiles, &bd);
+    const double t1 = bf_time_now();
     for (int t = 0; t < nthreads; t++)
         if (w[t].failed) {
             st = bf__error_set(BF_ENOMEM, "out of memory counting the integration matrix");
@@ -327,6 +504,12 @@ static bf_status build_tiled(const bf__split_input *in, int nthreads, worker *w,
         st = bf__error_set(BF_EUNSUPPORTED, "a detector tile splits into %zu matrix entries",
                            maxent);
         goto done;
+    }
+    for (int t = 0; t < nthreads && bd.ranges; t++) {
+        w[t].scol = malloc((maxent ? maxent : 1) * sizeof *w[t].scol);
+        w[t].scoef = malloc((maxent ? maxent : 1) * sizeof *w[t].scoef);
+        if (!w[t].scol || !w[t].scoef)
+            st = BF_ENOMEM;
     }
     m->col = bf__big_alloc(m->nnz * sizeof *m->col);
     m->coef = bf__big_alloc(m->nnz * sizeof *m->coef);
@@ -344,7 +527,10 @@ static bf_status build_tiled(const bf__split_input *in, int nthreads, worker *w,
         goto done;
     }
     m->row_ptr[m->nrows] = (int64_t)m->nnz;
+    const double t2 = bf_time_now();
     bf__parallel_rows(bd.ntile_rows, 1, nthreads, fill_tiles, &bd);
+    bf__log(BF_LOG_DEBUG, "matrix: count %.3f s, lay out %.3f s, fill %.3f s", t1 - t0, t2 - t1,
+            bf_time_now() - t2);
 done:
     free(bd.ent);
     free(bd.rows);
@@ -429,6 +615,9 @@ done:
         free(w[t].tb);
         free(w[t].rn);
         free(w[t].rc);
+        free(w[t].cur);
+        free(w[t].scol);
+        free(w[t].scoef);
     }
     if (st)
         bf__matrix_free(m);

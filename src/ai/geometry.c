@@ -176,13 +176,32 @@ static void radial_block(bf__space space, const double *rr, const double *t3, do
             out[j] = qfac * sin(out[j] / 2);
 }
 
-/* The rest of a block of centre values (solid angle, polarization terms, normalisation), one
- * option at a time so that each loop is branch-free and vectorises. */
-static void centre_extras(const centre_job *cj, size_t k0, double p1, const double *p2,
-                          const double *t1, const double *t2, const double *t3, size_t n)
+/* The arithmetic of a block of centres, in loops the compiler vectorises (this file is built
+ * with -fno-math-errno -fno-trapping-math so that sqrt needs no errno branch and the selects
+ * around divisions are branch-free; CMakeLists.txt): the rotated positions, rr, and the extras
+ * (solid angle, polarization terms, normalisation), one option at a time. Inlined into a plain
+ * and an AVX2 copy (the same IEEE operations, no FMA: the same bits). The column index goes
+ * through int, a conversion that vectorises (a detector is far below 2^31 pixels wide). */
+typedef struct centre_block {
+    double p2[BLOCK], t1[BLOCK], t2[BLOCK], t3[BLOCK], rr[BLOCK];
+} centre_block;
+
+static inline __attribute__((always_inline)) void
+centre_math(const centre_job *cj, centre_block *b, size_t k0, size_t j0, double p1, size_t n)
 {
     const bf__centre_arrays *o = cj->o;
-    const double L = cj->rot.L, cos2off = cj->cos2off, sin2off = cj->sin2off;
+    const rotation *rot = &cj->rot;
+    const bf_geometry *g = cj->g;
+    const double L = rot->L, cos2off = cj->cos2off, sin2off = cj->sin2off;
+    const float px2 = (float)g->det->pixel2, pn2 = (float)g->p.poni2;
+    for (size_t j = 0; j < n; j++) {
+        b->p2[j] = (float)((float)((float)(int)(j0 + j) + 0.5f) * px2) - pn2;
+        b->t1[j] = rot->a[0][0] * p1 + rot->a[0][1] * b->p2[j] + rot->a[0][2] * L;
+        b->t2[j] = rot->a[1][0] * p1 + rot->a[1][1] * b->p2[j] + rot->a[1][2] * L;
+        b->t3[j] = rot->a[2][0] * p1 + rot->a[2][1] * b->p2[j] + rot->a[2][2] * L;
+        b->rr[j] = sqrt(b->t1[j] * b->t1[j] + b->t2[j] * b->t2[j]);
+    }
+    const double *p2 = b->p2, *t1 = b->t1, *t2 = b->t2, *t3 = b->t3;
     if (o->omega)
         for (size_t j = 0; j < n; j++) {
             const double ca = L / sqrt(L * L + p1 * p1 + p2[j] * p2[j]);
@@ -225,35 +244,46 @@ static void centre_extras(const centre_job *cj, size_t k0, double p1, const doub
         }
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+static __attribute__((target("avx2"))) void centre_math_avx2(const centre_job *cj,
+                                                             centre_block *b, size_t k0,
+                                                             size_t j0, double p1, size_t n)
+{
+    centre_math(cj, b, k0, j0, p1, n);
+}
+#else
+#define centre_math_avx2 centre_math_plain
+#endif
+
+static void centre_math_plain(const centre_job *cj, centre_block *b, size_t k0, size_t j0,
+                              double p1, size_t n)
+{
+    centre_math(cj, b, k0, j0, p1, n);
+}
+
 static void centre_rows(void *arg, size_t r0, size_t r1, int tid)
 {
     const centre_job *cj = arg;
     const bf_geometry *g = cj->g;
     const bf__centre_arrays *o = cj->o;
-    const rotation rot = cj->rot;
     const size_t C = g->det->cols;
-    const double L = rot.L, qfac = g->p.wavelength > 0 ? 4e-9 * M_PI / g->p.wavelength : 0;
-    const float px1 = (float)g->det->pixel1, px2 = (float)g->det->pixel2;
-    const float pn1 = (float)g->p.poni1, pn2 = (float)g->p.poni2;
-    double p2[BLOCK], t1[BLOCK], t2[BLOCK], t3[BLOCK], rr[BLOCK];
+    const double qfac = g->p.wavelength > 0 ? 4e-9 * M_PI / g->p.wavelength : 0;
+    const float px1 = (float)g->det->pixel1, pn1 = (float)g->p.poni1;
+    centre_block b;
     (void)tid;
     for (size_t i = r0; i < r1; i++) {
         const float p1f = (float)((float)((float)i + 0.5f) * px1) - pn1;
         const double p1 = p1f;
         for (size_t j0 = 0; j0 < C; j0 += BLOCK) {
             const size_t n = C - j0 < BLOCK ? C - j0 : BLOCK, k0 = i * C + j0;
-            for (size_t j = 0; j < n; j++) {
-                p2[j] = (float)((float)((float)(j0 + j) + 0.5f) * px2) - pn2;
-                t1[j] = rot.a[0][0] * p1 + rot.a[0][1] * p2[j] + rot.a[0][2] * L;
-                t2[j] = rot.a[1][0] * p1 + rot.a[1][1] * p2[j] + rot.a[1][2] * L;
-                t3[j] = rot.a[2][0] * p1 + rot.a[2][1] * p2[j] + rot.a[2][2] * L;
-                rr[j] = sqrt(t1[j] * t1[j] + t2[j] * t2[j]);
-            }
+            if (cj->simd)
+                centre_math_avx2(cj, &b, k0, j0, p1, n);
+            else
+                centre_math_plain(cj, &b, k0, j0, p1, n);
             if (o->rad)
-                radial_block(cj->space, rr, t3, qfac, o->rad + k0, n, cj->simd);
+                radial_block(cj->space, b.rr, b.t3, qfac, o->rad + k0, n, cj->simd);
             if (o->chi)
-                bf__atan2_n(t1, t2, o->chi + k0, n, cj->simd);
-            centre_extras(cj, k0, p1, p2, t1, t2, t3, n);
+                bf__atan2_n(b.t1, b.t2, o->chi + k0, n, cj->simd);
         }
     }
 }
@@ -290,7 +320,7 @@ static void corner_rows(void *arg, size_t r0, size_t r1, int tid)
     const rotation rot = cj->rot;
     const size_t C = g->det->cols + 1;
     const double L = rot.L, qfac = g->p.wavelength > 0 ? 4e-9 * M_PI / g->p.wavelength : 0;
-    const double px1 = g->det->pixel1, px2 = g->det->pixel2;
+    const double px1 = g->det->pixel1, px2 = g->det->pixel2, pn2 = g->p.poni2;
     double t1[BLOCK], t2[BLOCK], t3[BLOCK], rr[BLOCK], v[BLOCK];
     (void)tid;
     for (size_t i = r0; i < r1; i++) {
@@ -298,7 +328,9 @@ static void corner_rows(void *arg, size_t r0, size_t r1, int tid)
         for (size_t j0 = 0; j0 < C; j0 += BLOCK) {
             const size_t n = C - j0 < BLOCK ? C - j0 : BLOCK, k0 = i * C + j0;
             for (size_t j = 0; j < n; j++) {
-                const double p2 = (double)(j0 + j) * px2 - g->p.poni2;
+                /* (int): a conversion that vectorises (a detector is far below 2^31 pixels
+                 * wide) */
+                const double p2 = (double)(int)(j0 + j) * px2 - pn2;
                 t1[j] = rot.a[0][0] * p1 + rot.a[0][1] * p2 + rot.a[0][2] * L;
                 t2[j] = rot.a[1][0] * p1 + rot.a[1][1] * p2 + rot.a[1][2] * L;
                 t3[j] = rot.a[2][0] * p1 + rot.a[2][1] * p2 + rot.a[2][2] * L;

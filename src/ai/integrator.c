@@ -3,8 +3,11 @@
  * flat, normalization factor) and builds the pixel-to-bin matrix (refs/pyfai-formulas.md,
  * "Radial range and bin edges"; the 2D grid and the azimuth range as measured on pyFAI 0.21.3:
  * chi range min/max*EPS32 of chi -+ deltaChi clipped to float32 pi, deltaChi the shorter way
- * round the circle; for full splitting the raw corners' chi extremes). One parallel pass over the
- * pixels after the geometry gives the bbox half-widths, the matrix mask and the range extremes.
+ * round the circle; for full splitting the raw corners' chi extremes; over all pixels, masked
+ * ones too, for the unsplit histogram and the 2D full-split histogram, whose pyFAI 0.21.3 engine
+ * fullSplit2D_engine computes its boundaries before it reads the mask). One parallel pass over
+ * the pixels after the geometry gives the bbox half-widths, the matrix mask and the range
+ * extremes.
  *
  * Invariants once built (read-only afterwards, so one integrator serves many threads):
  *  - the matrix holds only pixels that are unmasked, inside the azimuth range and have a
@@ -48,10 +51,6 @@ static bf_status check_options(const bf_integrator_options *o)
         (double)o->npt * (o->npt_azim ? o->npt_azim : 1) > (double)(1 << 30))
         return bf__error_set(BF_EINVAL, "npt_azim must be in 0..%d with npt x npt_azim <= 2^30, "
                                         "got %d", NPT_MAX, o->npt_azim);
-    if (o->npt_azim && o->split == BF_SPLIT_FULL && o->algorithm == BF_ALGO_HISTOGRAM)
-        return bf__error_set(BF_EUNSUPPORTED, "2D full pixel splitting is implemented with the csr "
-                                              "algorithm (pyFAI 0.21.3's 2D full histogram engine "
-                                              "uses another radial range)");
     if ((unsigned)o->split > BF_SPLIT_FULL)
         return bf__error_set(BF_EINVAL, "unknown pixel splitting %d", (int)o->split);
     if ((unsigned)o->algorithm > BF_ALGO_HISTOGRAM)
@@ -98,12 +97,48 @@ typedef struct pixel_pass {
     work *w;
     const bf_integrator_options *o;
     const uint8_t *mask;
-    int all; /* extremes over all pixels, masked ones too (pyFAI's unsplit histogram) */
+    /* extremes over all pixels, masked ones too: pyFAI's unsplit histogram, and its 2D full
+     * histogram engine (0.21.3's fullSplit2D_engine computes its boundaries before it reads the
+     * mask) */
+    int all;
+    int clamp0; /* radial minimum clamped at 0 (all but the unsplit histogram) */
     double lo[MAXT], hi[MAXT], alo[MAXT], ahi[MAXT];
 } pixel_pass;
 
 static inline double maxd(double a, double b) { return b > a ? b : a; }
 static inline double mind(double a, double b) { return b < a ? b : a; }
+
+/* pixel_rows for 1D no / bbox without an azimuth range (the common case): the half-widths a
+ * row at a time in a vectorised loop (bf__bbox_delta_row, the same bits), then the extremes and
+ * the mask by the same rules as pixel_rows. */
+static void pixel_rows_1d(void *arg, size_t r0, size_t r1, int tid)
+{
+    pixel_pass *pp = arg;
+    work *w = pp->w;
+    const size_t C = w->cols;
+    const int bbox = pp->o->split == BF_SPLIT_BBOX, simd = bf__cpu_has_avx2();
+    double lo = INFINITY, hi = -INFINITY, d[256];
+    for (size_t i = r0; i < r1; i++)
+        for (size_t j0 = 0; j0 < C; j0 += 256) {
+            const size_t n = C - j0 < 256 ? C - j0 : 256, k0 = i * C + j0;
+            const double *cen = w->centre + k0;
+            if (bbox)
+                bf__bbox_delta_row(w->crad, C, i, j0, n, cen, d, simd);
+            else
+                memset(d, 0, n * sizeof *d);
+            for (size_t j = 0; j < n; j++) {
+                const int valid = !(pp->mask && pp->mask[k0 + j]);
+                if (valid || pp->all) {
+                    lo = mind(lo, cen[j] - d[j]);
+                    hi = maxd(hi, cen[j] + d[j]);
+                }
+                const float nv = w->norm[k0 + j];
+                w->use[k0 + j] = (uint8_t)(valid && isfinite(nv) && nv != 0);
+            }
+        }
+    pp->lo[tid] = mind(pp->lo[tid], lo);
+    pp->hi[tid] = maxd(pp->hi[tid], hi);
+}
 
 static void pixel_rows(void *arg, size_t r0, size_t r1, int tid)
 {
@@ -226,19 +261,27 @@ static bf_status compute_pixels(const bf_geometry *geo, const bf_integrator_opti
                             o->has_polarization,
                             !o->no_solid_angle,
                             o->polarization_factor};
+    const double t0 = bf_time_now();
     bf_status st = bf__geometry_centre_arrays(geo, space, &ca);
+    const double t1 = bf_time_now();
     if (!st && w->crad)
         st = bf__geometry_corner_grid(geo, space, w->crad, w->cchi, w->nthreads);
     if (st)
         return st;
+    const double t2 = bf_time_now();
     w->cols = geo->det->cols;
     *pp = (pixel_pass){.w = w, .o = o, .mask = o->mask ? o->mask : geo->det->mask,
-                       .all = o->split == BF_SPLIT_NO && o->algorithm == BF_ALGO_HISTOGRAM};
+                       .all = o->algorithm == BF_ALGO_HISTOGRAM &&
+                              (o->split == BF_SPLIT_NO || (o->split == BF_SPLIT_FULL && o->npt_azim)),
+                       .clamp0 = !(o->split == BF_SPLIT_NO && o->algorithm == BF_ALGO_HISTOGRAM)};
     for (int t = 0; t < MAXT; t++) {
         pp->lo[t] = pp->alo[t] = INFINITY;
         pp->hi[t] = pp->ahi[t] = -INFINITY;
     }
-    bf__parallel_rows(geo->det->rows, 1, w->nthreads, pixel_rows, pp);
+    const int plain_1d = o->split != BF_SPLIT_FULL && !w->chi && !w->dchi && !w->delta;
+    bf__parallel_rows(geo->det->rows, 1, w->nthreads, plain_1d ? pixel_rows_1d : pixel_rows, pp);
+    bf__log(BF_LOG_DEBUG, "geometry: centres %.3f s, corners %.3f s, pixel pass %.3f s", t1 - t0,
+            t2 - t1, bf_time_now() - t2);
     for (int t = 1; t < MAXT; t++) {
         pp->lo[0] = mind(pp->lo[0], pp->lo[t]);
         pp->hi[0] = maxd(pp->hi[0], pp->hi[t]);
@@ -249,7 +292,7 @@ static bf_status compute_pixels(const bf_geometry *geo, const bf_integrator_opti
 }
 
 /* The radial range: pyFAI's pos0_min / pos0_max over valid pixels (all pixels for the unsplit
- * histogram; the extremes from the pixel pass), or the user's range. */
+ * and the 2D full-split histogram; the extremes from the pixel pass), or the user's range. */
 static bf_status radial_range(const bf_integrator_options *o, const pixel_pass *pp, double scale,
                               double *pmin, double *pmax)
 {
@@ -261,7 +304,7 @@ static bf_status radial_range(const bf_integrator_options *o, const pixel_pass *
     const double lo = pp->lo[0], hi = pp->hi[0];
     if (!(lo <= hi))
         return bf__error_set(BF_EINVAL, "every pixel is masked: nothing to integrate");
-    *pmin = pp->all ? lo : fmax(0.0, lo);
+    *pmin = pp->clamp0 ? fmax(0.0, lo) : lo;
     *pmax = hi * EPS32;
     if (!(*pmax > *pmin))
         return bf__error_set(BF_EINVAL, "the valid pixels span an empty radial range");
@@ -269,8 +312,8 @@ static bf_status radial_range(const bf_integrator_options *o, const pixel_pass *
 }
 
 /* The 2D azimuthal grid [rad]: min / max * EPS32 of chi (chi -+ dchi for bbox, clipped to
- * [-pi, pi] in float32 as pyFAI) over valid pixels (all pixels for the unsplit histogram, as
- * its radial range), or the user's range. */
+ * [-pi, pi] in float32 as pyFAI) over valid pixels (all pixels for the unsplit and the 2D
+ * full-split histogram, as their radial range), or the user's range. */
 static bf_status azimuth_grid(const bf_integrator_options *o, const pixel_pass *pp,
                               bf_integrator *it)
 {

@@ -197,44 +197,6 @@ static size_t bbox_axis(double fmin, double fmax, long n, int32_t *bins, double 
     return m;
 }
 
-/* The clipped bin bounds of [fmin, fmax] (bin units) by pyFAI's bbox rule; 0: outside. */
-static inline int bbox_bounds(double fmin, double fmax, long n, long *bmin, long *bmax)
-{
-    if (!(fmin < (double)n) || !(fmax >= -1.0)) /* far out: (long) would overflow */
-        return 0;
-    const long lo = (long)fmin, hi = (long)fmax;
-    if (hi < 0 || lo >= n)
-        return 0;
-    *bmin = lo < 0 ? 0 : lo;
-    *bmax = hi > n - 1 ? n - 1 : hi;
-    return 1;
-}
-
-/* bbox_axis for 1D, with the fractions rounded to float32 as they are stored (the same values
- * as (float) of bbox_axis's; this is the hot loop of the common case). */
-static inline size_t bbox_1d(double fmin, double fmax, long n, int32_t *bins, float *coefs)
-{
-    long bmin, bmax;
-    if (!bbox_bounds(fmin, fmax, n, &bmin, &bmax))
-        return 0;
-    if (bmin == bmax) {
-        bins[0] = (int32_t)bmin;
-        coefs[0] = 1.0f;
-        return 1;
-    }
-    const double inv = 1.0 / (fmax - fmin);
-    size_t m = 0;
-    bins[m] = (int32_t)bmin;
-    coefs[m++] = (float)(((double)bmin + 1 - fmin) * inv);
-    for (long b = bmin + 1; b < bmax; b++) {
-        bins[m] = (int32_t)b;
-        coefs[m++] = (float)inv;
-    }
-    bins[m] = (int32_t)bmax;
-    coefs[m++] = (float)((fmax - (double)bmax) * inv);
-    return m;
-}
-
 /* 2D: radial bins x azimuthal bins, coefficient = product of the two axes' fractions;
  * bin = ia * npt + ir; both axes follow the 1D bbox rule (pyFAI's HistoBBox2d). */
 static size_t split_2d(const bf__split_input *in, size_t k, bf__split_scratch *sc)
@@ -295,31 +257,119 @@ size_t bf__split_pixel(const bf__split_input *in, size_t i, size_t j, bf__split_
         return split_full(in, i, j, sc);
     const double c = in->centre[k];
     const double d = in->delta ? in->delta[k] : bf__bbox_delta(in->crad, in->cols, i, j, c);
-    return bbox_1d((c - d - in->pos0_min) / in->delta_bin, (c + d - in->pos0_min) / in->delta_bin,
-                   npt, sc->bins, sc->coefs);
+    return bf__bbox_1d((c - d - in->pos0_min) / in->delta_bin,
+                       (c + d - in->pos0_min) / in->delta_bin, npt, sc->bins, sc->coefs);
 }
 
-
-int bf__split_range(const bf__split_input *in, size_t i, size_t j, int32_t *first,
-                    int32_t *last)
+/* bf__bbox_delta of pixels j0 .. j0+n-1 of row i (cen: their centres) into d, the same
+ * operations in the same order (corners a, a + C1, a + C1 + 1, a + 1); vectorised as
+ * bounds_row below. */
+static inline __attribute__((always_inline)) void delta_row(const float *crad, size_t C, size_t i,
+                                                            size_t j0, size_t n,
+                                                            const double *restrict cen,
+                                                            double *restrict d)
 {
-    const size_t k = i * in->cols + j;
-    if (in->npt_azim || in->split == BF_SPLIT_FULL)
-        return -1;
-    const long npt = (long)in->npt;
-    long bmin, bmax;
-    if (in->split == BF_SPLIT_NO) {
-        bmin = bmax = (long)((in->centre[k] - in->pos0_min) / in->delta_bin);
-        if (bmin < 0 || bmin >= npt)
-            return 0;
-    } else {
-        const double c = in->centre[k];
-        const double d = in->delta ? in->delta[k] : bf__bbox_delta(in->crad, in->cols, i, j, c);
-        if (!bbox_bounds((c - d - in->pos0_min) / in->delta_bin,
-                         (c + d - in->pos0_min) / in->delta_bin, npt, &bmin, &bmax))
-            return 0;
+    const size_t C1 = C + 1;
+    const float *restrict r0 = crad + i * C1 + j0, *restrict r1 = r0 + C1;
+    for (size_t j = 0; j < n; j++) {
+        const double c = cen[j];
+        double m = 0, v;
+        v = fabs((double)r0[j] - c);
+        m = v > m ? v : m;
+        v = fabs((double)r1[j] - c);
+        m = v > m ? v : m;
+        v = fabs((double)r1[j + 1] - c);
+        m = v > m ? v : m;
+        v = fabs((double)r0[j + 1] - c);
+        m = v > m ? v : m;
+        d[j] = m;
     }
-    *first = (int32_t)bmin;
-    *last = (int32_t)bmax;
-    return 1;
+}
+
+/* The bin-unit bounds of pixels j0 .. j0+n-1 of row i (1D no / bbox), exactly as
+ * bf__split_pixel forms them: (c - d - pos0_min) / delta_bin and (c + d - ...) (d = 0 for no
+ * splitting). In a loop the compiler vectorises, inlined into a plain and an AVX2 copy (the same
+ * IEEE operations in the same order, no FMA: the same bits). */
+static inline __attribute__((always_inline)) void
+bounds_row(const bf__split_input *in, size_t i, size_t j0, size_t n, double *restrict lo,
+           double *restrict hi)
+{
+    const size_t C = in->cols, k0 = i * C + j0;
+    const double *restrict cen = in->centre + k0;
+    const double p0 = in->pos0_min, db = in->delta_bin;
+    if (in->split == BF_SPLIT_NO) {
+        for (size_t j = 0; j < n; j++)
+            lo[j] = hi[j] = (cen[j] - p0) / db;
+        return;
+    }
+    if (in->delta) {
+        const double *restrict dl = in->delta + k0;
+        for (size_t j = 0; j < n; j++) {
+            lo[j] = (cen[j] - dl[j] - p0) / db;
+            hi[j] = (cen[j] + dl[j] - p0) / db;
+        }
+        return;
+    }
+    delta_row(in->crad, C, i, j0, n, cen, lo);
+    for (size_t j = 0; j < n; j++) {
+        const double c = cen[j], d = lo[j];
+        lo[j] = (c - d - p0) / db;
+        hi[j] = (c + d - p0) / db;
+    }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+static __attribute__((target("avx2"))) void bounds_row_avx2(const bf__split_input *in, size_t i,
+                                                            size_t j0, size_t n, double *lo,
+                                                            double *hi)
+{
+    bounds_row(in, i, j0, n, lo, hi);
+}
+#endif
+
+static void bounds_row_plain(const bf__split_input *in, size_t i, size_t j0, size_t n,
+                             double *lo, double *hi)
+{
+    bounds_row(in, i, j0, n, lo, hi);
+}
+
+void bf__split_bounds_row(const bf__split_input *in, size_t i, size_t j0, size_t n, double *lo,
+                          double *hi, int simd)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (simd) {
+        bounds_row_avx2(in, i, j0, n, lo, hi);
+        return;
+    }
+#endif
+    (void)simd;
+    bounds_row_plain(in, i, j0, n, lo, hi);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+static __attribute__((target("avx2"))) void delta_row_avx2(const float *crad, size_t C, size_t i,
+                                                           size_t j0, size_t n,
+                                                           const double *cen, double *d)
+{
+    delta_row(crad, C, i, j0, n, cen, d);
+}
+#endif
+
+static void delta_row_plain(const float *crad, size_t C, size_t i, size_t j0, size_t n,
+                            const double *cen, double *d)
+{
+    delta_row(crad, C, i, j0, n, cen, d);
+}
+
+void bf__bbox_delta_row(const float *crad, size_t cols, size_t i, size_t j0, size_t n,
+                        const double *centre, double *d, int simd)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (simd) {
+        delta_row_avx2(crad, cols, i, j0, n, centre, d);
+        return;
+    }
+#endif
+    (void)simd;
+    delta_row_plain(crad, cols, i, j0, n, centre, d);
 }

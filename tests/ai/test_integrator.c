@@ -63,10 +63,6 @@ static void coefficients_sum_to_one(void **state)
             o.npt_azim = algo < 2 ? 0 : 36;
             o.unit = BF_UNIT_Q_NM;
             bf_integrator *it;
-            if (algo == 3 && split == BF_SPLIT_FULL) {
-                assert_fails(bf_integrator_create(g, &o, &it), BF_EUNSUPPORTED, "csr");
-                continue;
-            }
             assert_ok(bf_integrator_create(g, &o, &it));
             /* 2D full splitting stacks each column's area into cells (pyFAI's approximation,
              * split_full2d.c) and divides by the polygon's area: pyFAI itself flags a pixel

@@ -19,6 +19,9 @@
  * stacks each edge piece's area into cells in float32 (split_full2d.c); ours follows it and
  * agrees to ~3e-5 on counts and ~1e-5 on intensities, up to 9e-5 on the counts of the slivers
  * at the edges of an azimuth range (rounding of its float32 areas): 1e-4, as 1D full splitting.
+ * 2D full splitting with the histogram algorithm (pyFAI's fullSplit2D_engine) splits the same
+ * way but takes its radial and azimuthal ranges over all pixels, masked ones too: the same
+ * tolerances, bin centres to 1e-9.
  * pyFAI's unsplit 2D CSR is not a
  * reference: its result depends on earlier calls on the same integrator and drops pixels next
  * to chi = -pi; test_integrator checks our 2D cakes against our verified 1D curves instead.
@@ -78,6 +81,8 @@ static const tcase cases[] = {
     {"e1m_2d_bbox_hist", DET_E1M, FR_U16, "bbox", "histogram", "2th_deg", 200, "poisson", 0.95, 0, 0, 0, 0, 1e-5, 72, {0, 0}, {0, 0}},
     {"e1m_2d_full_csr", DET_E1M, FR_U16, "full", "csr", "2th_deg", 300, "poisson", 0.95, 0, 0, 0, 0, 1e-4, 90, {0, 0}, {0, 0}},
     {"e1m_2d_full_csr_azim_range", DET_E1M, FR_U16, "full", "csr", "2th_deg", 200, "poisson", 1.0, 0, 0, 0, 0, 1e-4, 36, {0, 0}, {-60, 45}},
+    {"e1m_2d_full_hist", DET_E1M, FR_U16, "full", "histogram", "2th_deg", 300, "poisson", 0.95, 0, 0, 0, 0, 1e-4, 90, {0, 0}, {0, 0}},
+    {"p2m_2d_full_hist_q", DET_P2M, FR_I32, "full", "histogram", "q_nm^-1", 200, "poisson", 1.0, 0, 1, 1, 0, 1e-4, 36, {0, 0}, {0, 0}},
     {"e1m_2d_bbox_csr_azim", DET_E1M, FR_U16, "bbox", "csr", "2th_deg", 200, "azimuthal", 0.95, 0, 0, 0, 0, 1e-5, 72, {0, 0}, {0, 0}},
 };
 /* clang-format on */
