@@ -153,7 +153,7 @@ static int bench_file(dcase *c, int32_t **frames, int nf, int reps, const char *
     size_t fb = (size_t)H * W * 4;
     uint8_t *out = malloc(fb);
     double t[32];
-    int rc = bf_h5writer_create(path, "/entry_0000/measurement/data", BF_IO_I32, H, W, &opt, &w);
+    int rc = bf_h5writer_create(path, "/entry_0000/measurement/data", BF_DTYPE_I32, H, W, &opt, &w);
     for (int i = 0; i < nf && rc == 0; i++)
         rc = bf_h5writer_append(w, frames[i], 1);
     if (w && bf_h5writer_close(w) != BF_OK)

@@ -160,11 +160,11 @@ static int prepare(const char *dir, bf_geometry **geo, int32_t **frame)
     size_t shape[2] = {rows, cols};
     if (st == BF_OK) {
         snprintf(path, sizeof path, "%s/frame.npy", dir);
-        st = bf__npy_write(path, BF_NPY_I32, 2, shape, *frame);
+        st = bf__npy_write(path, BF_DTYPE_I32, 2, shape, *frame);
     }
     if (st == BF_OK) {
         snprintf(path, sizeof path, "%s/mask.npy", dir);
-        st = bf__npy_write(path, BF_NPY_U8, 2, shape, mask);
+        st = bf__npy_write(path, BF_DTYPE_U8, 2, shape, mask);
     }
     bf_detector_destroy(det);
     if (st)

@@ -53,7 +53,7 @@ static bf_status make_dataset(dataset *ds)
         snprintf(ds->files[f], sizeof ds->files[f], "%s/scan_%04d.h5", ds->dir, f);
         bf_h5writer_options o = BF_H5WRITER_OPTIONS_INIT;
         bf_h5writer *w = NULL;
-        st = bf_h5writer_create(ds->files[f], DATASET, BF_IO_I32, rows, cols, &o, &w);
+        st = bf_h5writer_create(ds->files[f], DATASET, BF_DTYPE_I32, rows, cols, &o, &w);
         for (int k = 0; st == BF_OK && k < ds->frames; k++)
             st = bf_h5writer_append(w, frames + (size_t)(k % 8) * n, 1);
         bf_status cst = bf_h5writer_close(w);

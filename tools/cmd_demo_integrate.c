@@ -68,7 +68,7 @@ static bf_status write_scan(demo *d)
         snprintf(path, sizeof path, "%s/scan0001/ceo2_%04d.h5", d->dir, f);
         bf_h5writer_options o = BF_H5WRITER_OPTIONS_INIT;
         bf_h5writer *w = NULL;
-        st = bf_h5writer_create(path, "/entry_0000/measurement/data", BF_IO_I32, rows, cols, &o, &w);
+        st = bf_h5writer_create(path, "/entry_0000/measurement/data", BF_DTYPE_I32, rows, cols, &o, &w);
         for (int k = 0; st == BF_OK && k < d->frames; k++) {
             int g = f * d->frames + k;
             st = bf_synthetic_powder(d->geo, tth, 5.411 * (1 + 0.02 * g / total), 2000.0, 7,

@@ -58,17 +58,11 @@ static bf_status to_float(const bf_image *img, size_t n, float **out)
 /* The frame as one of the integrator's input types (other types converted to float32). */
 static bf_status frame_of(inputs *in, size_t n, bf_frame *fr)
 {
-    static const struct {
-        bf_io_dtype io;
-        bf_dtype bf;
-    } direct[] = {{BF_IO_I32, BF_DTYPE_I32}, {BF_IO_U32, BF_DTYPE_U32}, {BF_IO_U16, BF_DTYPE_U16},
-                  {BF_IO_F32, BF_DTYPE_F32}, {BF_IO_F64, BF_DTYPE_F64}};
-    for (size_t i = 0; i < sizeof direct / sizeof direct[0]; i++)
-        if (bf_image_dtype(in->frame) == direct[i].io) {
-            fr->data = bf_image_data(in->frame);
-            fr->dtype = direct[i].bf;
-            return BF_OK;
-        }
+    if (bf_frame_dtype_supported(bf_image_dtype(in->frame))) {
+        fr->data = bf_image_data(in->frame);
+        fr->dtype = bf_image_dtype(in->frame);
+        return BF_OK;
+    }
     fr->dtype = BF_DTYPE_F32;
     bf_status st = to_float(in->frame, n, &in->framef);
     fr->data = in->framef;

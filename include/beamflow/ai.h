@@ -189,13 +189,9 @@ size_t bf_integrator_nnz(const bf_integrator *integ);
 size_t bf_integrator_npt_azim(const bf_integrator *integ);
 const double *bf_integrator_azimuthal(const bf_integrator *integ);
 
-typedef enum bf_dtype {
-    BF_DTYPE_I32 = 0,
-    BF_DTYPE_U32,
-    BF_DTYPE_U16,
-    BF_DTYPE_F32,
-    BF_DTYPE_F64
-} bf_dtype;
+/** 1 for the frame types the integrator reads as they are: int32, uint32, uint16, float32,
+ *  float64 (others are converted first, e.g. with bf_image_to_f32). [thread-safe] */
+int bf_frame_dtype_supported(bf_dtype dt);
 
 /** One frame, borrowed for the call. */
 typedef struct bf_frame {

@@ -54,6 +54,29 @@ typedef enum bf_log_level {
     BF_LOG_DEBUG = 3
 } bf_log_level;
 
+/* Element types of frames and arrays, little-endian in memory: io reads them, ai integrates
+ * them, nexus and ms write them. */
+typedef enum bf_dtype {
+    BF_DTYPE_U8 = 0,
+    BF_DTYPE_I8,
+    BF_DTYPE_U16,
+    BF_DTYPE_I16,
+    BF_DTYPE_U32,
+    BF_DTYPE_I32,
+    BF_DTYPE_U64,
+    BF_DTYPE_I64,
+    BF_DTYPE_F32,
+    BF_DTYPE_F64,
+    BF_DTYPE_BOOL, /* numpy's bool: one byte, 0 or 1 */
+    BF_DTYPE_C64,  /* complex64: two float32 */
+    BF_DTYPE_C128  /* complex128: two float64 */
+} bf_dtype;
+
+/** Bytes per element (0 for an unknown value). [thread-safe] */
+size_t bf_dtype_size(bf_dtype dt);
+/** numpy's name: "uint16", "int32", "float32"... [thread-safe] */
+const char *bf_dtype_name(bf_dtype dt);
+
 typedef void (*bf_log_fn)(bf_log_level level, const char *message, void *user);
 
 /** Route log messages to fn (NULL: drop them). Messages above max_level are dropped before

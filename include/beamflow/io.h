@@ -22,24 +22,6 @@
 extern "C" {
 #endif
 
-/* Pixel types of frames as stored (little-endian in memory). */
-typedef enum bf_io_dtype {
-    BF_IO_U8 = 0,
-    BF_IO_I8,
-    BF_IO_U16,
-    BF_IO_I16,
-    BF_IO_U32,
-    BF_IO_I32,
-    BF_IO_U64,
-    BF_IO_I64,
-    BF_IO_F32,
-    BF_IO_F64
-} bf_io_dtype;
-
-/** Bytes per pixel (0 for an unknown value). [thread-safe] */
-size_t bf_io_dtype_size(bf_io_dtype dt);
-/** Short name: "uint16", "int32", "float32"... [thread-safe] */
-const char *bf_io_dtype_name(bf_io_dtype dt);
 
 /* How the frames of a dataset are decoded. */
 typedef enum bf_codec {
@@ -55,11 +37,11 @@ const char *bf_codec_name(bf_codec c);
 
 /* What a frame dataset holds. Frames are height x width pixels, C order. */
 typedef struct bf_frames_info {
-    bf_io_dtype dtype;
+    bf_dtype dtype;
     size_t nframes;
     size_t height;            /* pixels (slow axis) */
     size_t width;             /* pixels (fast axis) */
-    size_t frame_bytes;       /* height * width * bf_io_dtype_size(dtype) */
+    size_t frame_bytes;       /* height * width * bf_dtype_size(dtype) */
     size_t frames_per_chunk;  /* of the first part; 0 when the fast path is not used */
     bf_codec codec;           /* of the first part */
     size_t nparts;            /* datasets joined end to end (Dectris data_000001...), >= 1 */
@@ -131,7 +113,7 @@ typedef struct bf_h5writer bf_h5writer;
 
 /** Create path (truncating it) with an extendible dataset (0 x height x width) at dataset
  *  (intermediate groups created). [handle-confined] */
-bf_status bf_h5writer_create(const char *path, const char *dataset, bf_io_dtype dtype,
+bf_status bf_h5writer_create(const char *path, const char *dataset, bf_dtype dtype,
                              size_t height, size_t width, const bf_h5writer_options *opt,
                              bf_h5writer **out /* OUT */);
 
@@ -160,7 +142,7 @@ bf_status bf_image_read(const char *path, bf_image **out /* OUT */);
 void bf_image_destroy(bf_image *img);
 
 /** Pixel type and shape. [thread-safe] */
-bf_io_dtype bf_image_dtype(const bf_image *img);
+bf_dtype bf_image_dtype(const bf_image *img);
 size_t bf_image_height(const bf_image *img);
 size_t bf_image_width(const bf_image *img);
 /** The pixels, height * width of bf_image_dtype, C order; a view valid until destroy.

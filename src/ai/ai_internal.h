@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "beamflow/ai.h"
+#include "core/memory.h"
 
 /* No fused multiply-add anywhere in this module: pyFAI's float32 positions and our scalar and
  * AVX2 kernels must round the same way on every compiler and -march (GCC's -std=c11 already
@@ -49,8 +50,6 @@ void bf__atan2_f32_n(const double *y, const double *x, float *out, size_t n, int
 /* 1 if the CPU runs AVX2 (csr_avx2.c). */
 int bf__cpu_has_avx2(void);
 
-/* A large block (>= 4 MiB: huge-page aligned and advised, see big_alloc.c); free() releases it. */
-void *bf__big_alloc(size_t bytes);
 
 /* Space and scale (output = internal * scale) of a radial unit. */
 bf_status bf__unit_space(bf_ai_unit unit, bf__space *space, double *scale);

@@ -20,6 +20,12 @@
 #include "ai/integrate.h"
 #include "core/error.h"
 
+int bf_frame_dtype_supported(bf_dtype dt)
+{
+    return dt == BF_DTYPE_I32 || dt == BF_DTYPE_U32 || dt == BF_DTYPE_U16 || dt == BF_DTYPE_F32 ||
+           dt == BF_DTYPE_F64;
+}
+
 bf_status bf__frame_check(const bf_integrator *it, const bf_frame *f, const bf_curve *out)
 {
     if (!f || !out)
@@ -29,8 +35,9 @@ bf_status bf__frame_check(const bf_integrator *it, const bf_frame *f, const bf_c
     if (f->rows != it->rows || f->cols != it->cols)
         return bf__error_set(BF_EINVAL, "frame shape %zu x %zu does not match the detector's "
                                         "%zu x %zu", f->rows, f->cols, it->rows, it->cols);
-    if ((unsigned)f->dtype > BF_DTYPE_F64)
-        return bf__error_set(BF_EINVAL, "unknown frame dtype %d", (int)f->dtype);
+    if (!bf_frame_dtype_supported(f->dtype))
+        return bf__error_set(BF_EINVAL, "frames of dtype %s cannot be integrated as they are",
+                             bf_dtype_name(f->dtype));
     if (!out->intensity)
         return bf__error_set(BF_EINVAL, "output curve has no intensity array");
     return BF_OK;
@@ -187,12 +194,13 @@ DEFINE_CSR_FAMILY(u16, uint16_t)
 DEFINE_CSR_FAMILY(f32, float)
 DEFINE_CSR_FAMILY(f64, double)
 
-static const bf__csr_kernel csr_kernels[5][4] = {
-    {csr_i32_00, csr_i32_01, csr_i32_10, csr_i32_11},
-    {csr_u32_00, csr_u32_01, csr_u32_10, csr_u32_11},
-    {csr_u16_00, csr_u16_01, csr_u16_10, csr_u16_11},
-    {csr_f32_00, csr_f32_01, csr_f32_10, csr_f32_11},
-    {csr_f64_00, csr_f64_01, csr_f64_10, csr_f64_11},
+/* Indexed by bf_dtype; the types bf_frame_dtype_supported refuses have no kernel. */
+static const bf__csr_kernel csr_kernels[BF_DTYPE_F64 + 1][4] = {
+    [BF_DTYPE_I32] = {csr_i32_00, csr_i32_01, csr_i32_10, csr_i32_11},
+    [BF_DTYPE_U32] = {csr_u32_00, csr_u32_01, csr_u32_10, csr_u32_11},
+    [BF_DTYPE_U16] = {csr_u16_00, csr_u16_01, csr_u16_10, csr_u16_11},
+    [BF_DTYPE_F32] = {csr_f32_00, csr_f32_01, csr_f32_10, csr_f32_11},
+    [BF_DTYPE_F64] = {csr_f64_00, csr_f64_01, csr_f64_10, csr_f64_11},
 };
 
 int bf__needs_check(const bf_integrator *it, const bf_frame *f)

@@ -25,7 +25,6 @@ struct bf_integration {
     bf_integrate_job job;
     bf_frame_source *src;
     bf_frames_info info;
-    bf_dtype dtype;
     bf_geometry *geo;
     char *poni_text;
     uint8_t *mask;   /* rows*cols or NULL: the detector's own */
@@ -60,19 +59,13 @@ typedef struct worker {
     bf_curve *curves;
 } worker;
 
-static bf_status map_dtype(bf_io_dtype in, const char *name, bf_dtype *out)
+static bf_status check_dtype(bf_dtype dt, const char *name)
 {
-    switch (in) {
-    case BF_IO_I32: *out = BF_DTYPE_I32; return BF_OK;
-    case BF_IO_U32: *out = BF_DTYPE_U32; return BF_OK;
-    case BF_IO_U16: *out = BF_DTYPE_U16; return BF_OK;
-    case BF_IO_F32: *out = BF_DTYPE_F32; return BF_OK;
-    case BF_IO_F64: *out = BF_DTYPE_F64; return BF_OK;
-    default: break;
-    }
+    if (bf_frame_dtype_supported(dt))
+        return BF_OK;
     return bf__error_set(BF_EUNSUPPORTED, "%s: frames of %s cannot be integrated yet (int32, "
                                           "uint32, uint16, float32, float64 can)",
-                         name, bf_io_dtype_name(in));
+                         name, bf_dtype_name(dt));
 }
 
 /* A correction image (mask, dark, flat) of exactly the detector's shape, as float32. */
@@ -316,7 +309,7 @@ bf_status bf_integration_create(const bf_integrate_job *job, bf_integration **ou
                            job->poni, bf_detector_name(det), rows, cols);
         goto done;
     }
-    if ((st = map_dtype(ig->info.dtype, first, &ig->dtype)) || (st = load_corrections(ig, rows, cols)) ||
+    if ((st = check_dtype(ig->info.dtype, first)) || (st = load_corrections(ig, rows, cols)) ||
         (st = name_outputs(ig)) || (st = check_xy_names(ig)))
         goto done;
     /* The integrator, once: its errors (ranges, units without a wavelength) surface before any
@@ -398,8 +391,8 @@ bf_status bf_integration_plan(const bf_integration *ig, bf_plan **out)
         return st;
     uint64_t shape[3] = {bf_frame_source_nframes(ig->src), ig->info.height, ig->info.width};
     const char *axes[3] = {"frame", "y", "x"};
-    st = bf_plan_set_shape(plan, 3, shape, axes, bf_io_dtype_name(ig->info.dtype),
-                           bf_io_dtype_size(ig->info.dtype));
+    st = bf_plan_set_shape(plan, 3, shape, axes, bf_dtype_name(ig->info.dtype),
+                           bf_dtype_size(ig->info.dtype));
     for (size_t i = 0; st == BF_OK && i < ig->nfiles; i++) {
         const bf_h5frames *f = bf_frame_source_frames(ig->src, i);
         bf_frames_info fi;
@@ -502,7 +495,7 @@ static bf_status run_unit(void *state, const bf_unit *unit, bf_result *out)
         double t1 = bf_time_now();
         bf_result_phase(out, "read", t0, t1);
         for (size_t k = 0; st == BF_OK && k < n; k++) {
-            w->fr[k] = (bf_frame){(const char *)w->frames + k * ig->info.frame_bytes, ig->dtype,
+            w->fr[k] = (bf_frame){(const char *)w->frames + k * ig->info.frame_bytes, ig->info.dtype,
                                   ig->info.height, ig->info.width, ig->dark, NULL};
             w->curves[k] = (bf_curve){.intensity = res + (done + k) * npt,
                                       .sigma = res + (unit->count + done + k) * npt};

@@ -134,8 +134,8 @@ bf_status bf__cbf_parse(const uint8_t *buf, size_t len, const char *source, bf_i
     if (nel > size) /* byte offset needs at least one byte per element */
         return bf__error_set(BF_EFORMAT, "%s: CBF declares %lld elements in %lld bytes", source,
                              nel, size);
-    bf_io_dtype dt = header_has(h, hlen, "X-Binary-Element-Type:", "unsigned 32-bit")
-                         ? BF_IO_U32 : BF_IO_I32;
+    bf_dtype dt = header_has(h, hlen, "X-Binary-Element-Type:", "unsigned 32-bit")
+                         ? BF_DTYPE_U32 : BF_DTYPE_I32;
     bf_image *img = NULL;
     bf_status st = bf__image_alloc(dt, (size_t)slow, (size_t)fast, source, &img);
     if (st == BF_OK)

@@ -13,18 +13,18 @@
 
 static const struct {
     const char *name;
-    bf_io_dtype dt;
+    bf_dtype dt;
 } TYPES[] = {
-    {"SignedByte", BF_IO_I8},        {"Signed8", BF_IO_I8},           {"UnsignedByte", BF_IO_U8},
-    {"Unsigned8", BF_IO_U8},         {"SignedShort", BF_IO_I16},      {"Signed16", BF_IO_I16},
-    {"UnsignedShort", BF_IO_U16},    {"Unsigned16", BF_IO_U16},
-    {"UnsignedShortInteger", BF_IO_U16},
-    {"SignedInteger", BF_IO_I32},    {"Signed32", BF_IO_I32},         {"SignedLong", BF_IO_I32},
-    {"UnsignedInteger", BF_IO_U32},  {"Unsigned32", BF_IO_U32},       {"UnsignedLong", BF_IO_U32},
-    {"Signed64", BF_IO_I64},         {"Unsigned64", BF_IO_U64},       {"FloatValue", BF_IO_F32},
-    {"Float", BF_IO_F32},            {"FloatIEEE32", BF_IO_F32},      {"Float32", BF_IO_F32},
-    {"DoubleValue", BF_IO_F64},      {"Double", BF_IO_F64},           {"FloatIEEE64", BF_IO_F64},
-    {"DoubleIEEE64", BF_IO_F64},
+    {"SignedByte", BF_DTYPE_I8},        {"Signed8", BF_DTYPE_I8},           {"UnsignedByte", BF_DTYPE_U8},
+    {"Unsigned8", BF_DTYPE_U8},         {"SignedShort", BF_DTYPE_I16},      {"Signed16", BF_DTYPE_I16},
+    {"UnsignedShort", BF_DTYPE_U16},    {"Unsigned16", BF_DTYPE_U16},
+    {"UnsignedShortInteger", BF_DTYPE_U16},
+    {"SignedInteger", BF_DTYPE_I32},    {"Signed32", BF_DTYPE_I32},         {"SignedLong", BF_DTYPE_I32},
+    {"UnsignedInteger", BF_DTYPE_U32},  {"Unsigned32", BF_DTYPE_U32},       {"UnsignedLong", BF_DTYPE_U32},
+    {"Signed64", BF_DTYPE_I64},         {"Unsigned64", BF_DTYPE_U64},       {"FloatValue", BF_DTYPE_F32},
+    {"Float", BF_DTYPE_F32},            {"FloatIEEE32", BF_DTYPE_F32},      {"Float32", BF_DTYPE_F32},
+    {"DoubleValue", BF_DTYPE_F64},      {"Double", BF_DTYPE_F64},           {"FloatIEEE64", BF_DTYPE_F64},
+    {"DoubleIEEE64", BF_DTYPE_F64},
 };
 
 /* Copy the value of "key = value ;" from header h (hlen bytes) into val; 0 if found. Keys match
@@ -119,7 +119,7 @@ bf_status bf__edf_parse(const uint8_t *buf, size_t len, const char *source, bf_i
             found = (int)i;
     if (found < 0)
         return bf__error_set(BF_EUNSUPPORTED, "%s: EDF DataType \"%s\" is not known", source, v);
-    bf_io_dtype dt = TYPES[found].dt;
+    bf_dtype dt = TYPES[found].dt;
     int swap = 0;
     if (header_value(h, hlen, "ByteOrder", v, sizeof v) == 0) {
         if (strcasecmp(v, "HighByteFirst") == 0)
@@ -127,11 +127,11 @@ bf_status bf__edf_parse(const uint8_t *buf, size_t len, const char *source, bf_i
         else if (strcasecmp(v, "LowByteFirst") != 0)
             return bf__error_set(BF_EFORMAT, "%s: EDF ByteOrder \"%s\"", source, v);
     }
-    size_t es = bf_io_dtype_size(dt);
+    size_t es = bf_dtype_size(dt);
     if ((unsigned long long)d1 * (unsigned long long)d2 > (len - data) / es)
         return bf__error_set(BF_EFORMAT, "%s: EDF image of %lld x %lld %s needs %llu bytes, the "
                              "file holds %zu after the header (truncated?)", source, d2, d1,
-                             bf_io_dtype_name(dt), (unsigned long long)(d1 * d2) * es,
+                             bf_dtype_name(dt), (unsigned long long)(d1 * d2) * es,
                              len - data);
     size_t nbytes = (size_t)d1 * (size_t)d2 * es;
     if (header_value(h, hlen, "Size", v, sizeof v) == 0 && (size = parse_count(v)) >= 0 &&

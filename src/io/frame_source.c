@@ -277,8 +277,8 @@ static bf_status open_all(bf_frame_source *src, const char *dataset)
         } else if (in.dtype != src->info.dtype || in.height != src->info.height ||
                    in.width != src->info.width) {
             st = bf__error_set(BF_EFORMAT, "%s: %s frames of %zu x %zu, but %s has %s frames "
-                               "of %zu x %zu", bf_h5frames_name(f), bf_io_dtype_name(in.dtype),
-                               in.height, in.width, name0, bf_io_dtype_name(src->info.dtype),
+                               "of %zu x %zu", bf_h5frames_name(f), bf_dtype_name(in.dtype),
+                               in.height, in.width, name0, bf_dtype_name(src->info.dtype),
                                src->info.height, src->info.width);
         }
         if (st != BF_OK)
@@ -361,7 +361,7 @@ bf_status bf_frame_source_open(const bf_frame_source *src, size_t i, bf_h5frames
         *out = NULL;
         return bf__error_set(BF_EFORMAT, "%s: changed since the source was listed (%zu %s frames "
                              "of %zu x %zu now)", src->paths[i], in.nframes,
-                             bf_io_dtype_name(in.dtype), in.height, in.width);
+                             bf_dtype_name(in.dtype), in.height, in.width);
     }
     return BF_OK;
 }

@@ -327,7 +327,7 @@ static bf_status open_part(bf_h5frames *f, hid_t loc, const char *file, const ch
     H5Sget_simple_extent_dims(sp, dims, NULL);
     size_t n = p->rank == 3 ? (size_t)dims[0] : 1;
     size_t h = (size_t)dims[p->rank - 2], w = (size_t)dims[p->rank - 1];
-    bf_io_dtype dt;
+    bf_dtype dt;
     int big = 0;
     if (bf__h5_dtype(type, &dt, &big) != BF_OK) {
         st = bf__error_set(BF_EUNSUPPORTED, "%s: pixel type is not an integer or float of 1-8 "
@@ -338,15 +338,15 @@ static bf_status open_part(bf_h5frames *f, hid_t loc, const char *file, const ch
         info->dtype = dt;
         info->height = h;
         info->width = w;
-        info->frame_bytes = h * w * bf_io_dtype_size(dt);
-        if (h == 0 || w == 0 || info->frame_bytes / bf_io_dtype_size(dt) / w != h) {
+        info->frame_bytes = h * w * bf_dtype_size(dt);
+        if (h == 0 || w == 0 || info->frame_bytes / bf_dtype_size(dt) / w != h) {
             st = bf__error_set(BF_EUNSUPPORTED, "%s: frame of %zu x %zu pixels", p->name, h, w);
             goto done;
         }
     } else if (dt != info->dtype || h != info->height || w != info->width) {
         st = bf__error_set(BF_EFORMAT, "%s: %s frames of %zu x %zu, but %s has %s frames of "
-                           "%zu x %zu", p->name, bf_io_dtype_name(dt), h, w, f->parts[0].name,
-                           bf_io_dtype_name(info->dtype), info->height, info->width);
+                           "%zu x %zu", p->name, bf_dtype_name(dt), h, w, f->parts[0].name,
+                           bf_dtype_name(info->dtype), info->height, info->width);
         goto done;
     }
     if (skip > n || (count != SIZE_MAX && count > n - skip)) {

@@ -53,7 +53,7 @@ struct bf_h5frames_workspace {
 
 /* Read frames [src, src + count) of part p's dataset (src counts from the dataset's first
  * frame, skip included) through H5Dread, under the lock. */
-bf_status bf__h5part_read_hdf5(const bf__h5part *p, size_t src, size_t count, bf_io_dtype dt,
+bf_status bf__h5part_read_hdf5(const bf__h5part *p, size_t src, size_t count, bf_dtype dt,
                                void *dst);
 
 /* One mapping of a virtual dataset: frames [vstart, vstart + count) are frames

@@ -46,7 +46,7 @@ void bf_h5frames_workspace_destroy(bf_h5frames_workspace *ws)
     free(ws);
 }
 
-bf_status bf__h5part_read_hdf5(const bf__h5part *p, size_t src, size_t count, bf_io_dtype dt,
+bf_status bf__h5part_read_hdf5(const bf__h5part *p, size_t src, size_t count, bf_dtype dt,
                                void *dst)
 {
     bf_status st = BF_OK;
@@ -130,7 +130,7 @@ static bf_status read_from_chunk(const bf_h5frames *f, const bf__h5part *p,
         st = bf__lz4_chunk_decode(ws->comp, (size_t)p->size[k], into, p->chunk_bytes, what);
     else
         st = bf__bshuf_chunk_decode(ws->comp, (size_t)p->size[k], into, p->chunk_bytes,
-                                    bf_io_dtype_size(f->info.dtype), ws->scratch, f->scratch_cap,
+                                    bf_dtype_size(f->info.dtype), ws->scratch, f->scratch_cap,
                                     what);
     if (st == BF_OK && !whole)
         memcpy(dst, ws->chunk + r * fb, take * fb);

@@ -32,34 +32,6 @@ void bf__h5_unlock(void) { pthread_mutex_unlock(&h5_mutex); }
 
 void bf__h5_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 
-size_t bf_io_dtype_size(bf_io_dtype dt)
-{
-    switch (dt) {
-    case BF_IO_U8: case BF_IO_I8: return 1;
-    case BF_IO_U16: case BF_IO_I16: return 2;
-    case BF_IO_U32: case BF_IO_I32: case BF_IO_F32: return 4;
-    case BF_IO_U64: case BF_IO_I64: case BF_IO_F64: return 8;
-    }
-    return 0;
-}
-
-const char *bf_io_dtype_name(bf_io_dtype dt)
-{
-    switch (dt) {
-    case BF_IO_U8: return "uint8";
-    case BF_IO_I8: return "int8";
-    case BF_IO_U16: return "uint16";
-    case BF_IO_I16: return "int16";
-    case BF_IO_U32: return "uint32";
-    case BF_IO_I32: return "int32";
-    case BF_IO_U64: return "uint64";
-    case BF_IO_I64: return "int64";
-    case BF_IO_F32: return "float32";
-    case BF_IO_F64: return "float64";
-    }
-    return "unknown";
-}
-
 const char *bf_codec_name(bf_codec c)
 {
     switch (c) {
@@ -73,7 +45,7 @@ const char *bf_codec_name(bf_codec c)
 }
 
 /* Caller holds the lock. */
-bf_status bf__h5_dtype(int64_t type_id, bf_io_dtype *out, int *big_endian)
+bf_status bf__h5_dtype(int64_t type_id, bf_dtype *out, int *big_endian)
 {
     hid_t t = (hid_t)type_id;
     H5T_class_t cls = H5Tget_class(t);
@@ -83,33 +55,34 @@ bf_status bf__h5_dtype(int64_t type_id, bf_io_dtype *out, int *big_endian)
     if (cls == H5T_INTEGER) {
         int sgn = H5Tget_sign(t) == H5T_SGN_2;
         switch (size) {
-        case 1: *out = sgn ? BF_IO_I8 : BF_IO_U8; return BF_OK;
-        case 2: *out = sgn ? BF_IO_I16 : BF_IO_U16; return BF_OK;
-        case 4: *out = sgn ? BF_IO_I32 : BF_IO_U32; return BF_OK;
-        case 8: *out = sgn ? BF_IO_I64 : BF_IO_U64; return BF_OK;
+        case 1: *out = sgn ? BF_DTYPE_I8 : BF_DTYPE_U8; return BF_OK;
+        case 2: *out = sgn ? BF_DTYPE_I16 : BF_DTYPE_U16; return BF_OK;
+        case 4: *out = sgn ? BF_DTYPE_I32 : BF_DTYPE_U32; return BF_OK;
+        case 8: *out = sgn ? BF_DTYPE_I64 : BF_DTYPE_U64; return BF_OK;
         default: break;
         }
     } else if (cls == H5T_FLOAT && (size == 4 || size == 8)) {
         /* A float with a non-IEEE layout would need conversion: H5Dread handles it. */
-        *out = size == 4 ? BF_IO_F32 : BF_IO_F64;
+        *out = size == 4 ? BF_DTYPE_F32 : BF_DTYPE_F64;
         return BF_OK;
     }
     return BF_EUNSUPPORTED;
 }
 
-int64_t bf__h5_native(bf_io_dtype dt)
+int64_t bf__h5_native(bf_dtype dt)
 {
     switch (dt) {
-    case BF_IO_U8: return H5T_NATIVE_UINT8;
-    case BF_IO_I8: return H5T_NATIVE_INT8;
-    case BF_IO_U16: return H5T_NATIVE_UINT16;
-    case BF_IO_I16: return H5T_NATIVE_INT16;
-    case BF_IO_U32: return H5T_NATIVE_UINT32;
-    case BF_IO_I32: return H5T_NATIVE_INT32;
-    case BF_IO_U64: return H5T_NATIVE_UINT64;
-    case BF_IO_I64: return H5T_NATIVE_INT64;
-    case BF_IO_F32: return H5T_NATIVE_FLOAT;
-    case BF_IO_F64: return H5T_NATIVE_DOUBLE;
+    case BF_DTYPE_U8: return H5T_NATIVE_UINT8;
+    case BF_DTYPE_I8: return H5T_NATIVE_INT8;
+    case BF_DTYPE_U16: return H5T_NATIVE_UINT16;
+    case BF_DTYPE_I16: return H5T_NATIVE_INT16;
+    case BF_DTYPE_U32: return H5T_NATIVE_UINT32;
+    case BF_DTYPE_I32: return H5T_NATIVE_INT32;
+    case BF_DTYPE_U64: return H5T_NATIVE_UINT64;
+    case BF_DTYPE_I64: return H5T_NATIVE_INT64;
+    case BF_DTYPE_F32: return H5T_NATIVE_FLOAT;
+    case BF_DTYPE_F64: return H5T_NATIVE_DOUBLE;
+    default: break; /* bool and complex are not frame types */
     }
     return -1;
 }

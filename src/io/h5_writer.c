@@ -17,7 +17,7 @@
 struct bf_h5writer {
     char *path;
     hid_t fid, did;
-    bf_io_dtype dt;
+    bf_dtype dt;
     size_t h, w, fb, fpc;
     bf_h5writer_options opt;
     size_t nwritten;   /* frames stored in full chunks */
@@ -61,7 +61,7 @@ static bf_status make_dataset(bf_h5writer *w, const char *dataset)
     } else if (e >= 0 && w->opt.codec == BF_CODEC_BITSHUFFLE_LZ4) {
         /* The plugin's set_local prepends [major, minor, element size] to what it is given;
          * without the plugin we store all five values ourselves. */
-        unsigned cd[5] = {0, 3, (unsigned)bf_io_dtype_size(w->dt),
+        unsigned cd[5] = {0, 3, (unsigned)bf_dtype_size(w->dt),
                           (unsigned)w->opt.bshuf_block_elems, BF__BSHUF_LZ4};
         int have = H5Zfilter_avail(BF__H5Z_FILTER_BSHUF) > 0;
         e = H5Pset_filter(dcpl, BF__H5Z_FILTER_BSHUF, H5Z_FLAG_OPTIONAL, have ? 2 : 5,
@@ -81,7 +81,7 @@ static bf_status make_dataset(bf_h5writer *w, const char *dataset)
     return st;
 }
 
-bf_status bf_h5writer_create(const char *path, const char *dataset, bf_io_dtype dtype,
+bf_status bf_h5writer_create(const char *path, const char *dataset, bf_dtype dtype,
                              size_t height, size_t width, const bf_h5writer_options *opt,
                              bf_h5writer **out)
 {
@@ -91,11 +91,13 @@ bf_status bf_h5writer_create(const char *path, const char *dataset, bf_io_dtype 
     *out = NULL;
     if (!opt)
         opt = &def;
-    size_t es = bf_io_dtype_size(dtype), fpc = opt->frames_per_chunk ? opt->frames_per_chunk : 1;
-    if (!path || !dataset || dataset[0] != '/' || es == 0 || height == 0 || width == 0 ||
+    size_t es = bf_dtype_size(dtype), fpc = opt->frames_per_chunk ? opt->frames_per_chunk : 1;
+    if (!path || !dataset || dataset[0] != '/' || bf__h5_native(dtype) < 0 || height == 0 ||
+        width == 0 ||
         height > SIZE_MAX / width / es / fpc || height * width * es * fpc > 0x7E000000u)
         return bf__error_set(BF_EINVAL, "%s: invalid writer arguments (dataset must start with "
-                             "/, frames non-empty, a chunk under 2 GiB)", path ? path : "(null)");
+                             "/, frames of an integer or real type, non-empty, a chunk under "
+                             "2 GiB)", path ? path : "(null)");
     if (opt->codec != BF_CODEC_NONE && opt->codec != BF_CODEC_LZ4 &&
         opt->codec != BF_CODEC_BITSHUFFLE_LZ4)
         return bf__error_set(BF_EINVAL, "%s: the writer encodes none, lz4 or bitshuffle-lz4, not "
@@ -148,7 +150,7 @@ static bf_status flush_chunk(bf_h5writer *w, size_t nframes_after)
     if (w->opt.codec == BF_CODEC_LZ4)
         st = bf__lz4_chunk_encode(w->pending, n, w->opt.lz4_block_bytes, w->enc, w->enc_cap, &len);
     else if (w->opt.codec == BF_CODEC_BITSHUFFLE_LZ4)
-        st = bf__bshuf_chunk_encode(w->pending, n, bf_io_dtype_size(w->dt),
+        st = bf__bshuf_chunk_encode(w->pending, n, bf_dtype_size(w->dt),
                                     w->opt.bshuf_block_elems, w->enc, w->enc_cap, &len);
     if (st != BF_OK)
         return st;

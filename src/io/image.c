@@ -15,9 +15,9 @@
 
 #define MAX_FILE_BYTES ((size_t)2 << 30)
 
-bf_status bf__image_alloc(bf_io_dtype dt, size_t h, size_t w, const char *source, bf_image **out)
+bf_status bf__image_alloc(bf_dtype dt, size_t h, size_t w, const char *source, bf_image **out)
 {
-    size_t es = bf_io_dtype_size(dt);
+    size_t es = bf_dtype_size(dt);
     *out = NULL;
     if (es == 0 || h == 0 || w == 0 || h > SIZE_MAX / w / es)
         return bf__error_set(BF_EFORMAT, "%s: image of %zu x %zu pixels", source, h, w);
@@ -25,7 +25,7 @@ bf_status bf__image_alloc(bf_io_dtype dt, size_t h, size_t w, const char *source
     if (!img || !(img->data = calloc(h * w, es))) {
         free(img);
         return bf__error_set(BF_ENOMEM, "%s: image of %zu x %zu %s", source, h, w,
-                             bf_io_dtype_name(dt));
+                             bf_dtype_name(dt));
     }
     img->dtype = dt;
     img->height = h;
@@ -42,7 +42,7 @@ void bf_image_destroy(bf_image *img)
     free(img);
 }
 
-bf_io_dtype bf_image_dtype(const bf_image *img) { return img->dtype; }
+bf_dtype bf_image_dtype(const bf_image *img) { return img->dtype; }
 size_t bf_image_height(const bf_image *img) { return img->height; }
 size_t bf_image_width(const bf_image *img) { return img->width; }
 const void *bf_image_data(const bf_image *img) { return img->data; }
@@ -55,16 +55,19 @@ bf_status bf_image_to_f32(const bf_image *img, float *out, size_t n)
     const void *d = img->data;
     for (size_t i = 0; i < count; i++) {
         switch (img->dtype) {
-        case BF_IO_U8: out[i] = ((const uint8_t *)d)[i]; break;
-        case BF_IO_I8: out[i] = ((const int8_t *)d)[i]; break;
-        case BF_IO_U16: out[i] = ((const uint16_t *)d)[i]; break;
-        case BF_IO_I16: out[i] = ((const int16_t *)d)[i]; break;
-        case BF_IO_U32: out[i] = (float)((const uint32_t *)d)[i]; break;
-        case BF_IO_I32: out[i] = (float)((const int32_t *)d)[i]; break;
-        case BF_IO_U64: out[i] = (float)((const uint64_t *)d)[i]; break;
-        case BF_IO_I64: out[i] = (float)((const int64_t *)d)[i]; break;
-        case BF_IO_F32: out[i] = ((const float *)d)[i]; break;
-        case BF_IO_F64: out[i] = (float)((const double *)d)[i]; break;
+        case BF_DTYPE_U8: out[i] = ((const uint8_t *)d)[i]; break;
+        case BF_DTYPE_I8: out[i] = ((const int8_t *)d)[i]; break;
+        case BF_DTYPE_U16: out[i] = ((const uint16_t *)d)[i]; break;
+        case BF_DTYPE_I16: out[i] = ((const int16_t *)d)[i]; break;
+        case BF_DTYPE_U32: out[i] = (float)((const uint32_t *)d)[i]; break;
+        case BF_DTYPE_I32: out[i] = (float)((const int32_t *)d)[i]; break;
+        case BF_DTYPE_U64: out[i] = (float)((const uint64_t *)d)[i]; break;
+        case BF_DTYPE_I64: out[i] = (float)((const int64_t *)d)[i]; break;
+        case BF_DTYPE_F32: out[i] = ((const float *)d)[i]; break;
+        case BF_DTYPE_F64: out[i] = (float)((const double *)d)[i]; break;
+        default: /* images hold no bools (read as uint8) and no complex values */
+            return bf__error_set(BF_EINVAL, "an image of %s has no float32 value",
+                                 bf_dtype_name(img->dtype));
         }
     }
     return BF_OK;
@@ -102,24 +105,19 @@ bf_status bf__read_file(const char *path, size_t max, uint8_t **buf, size_t *len
 
 static bf_status from_npy(const uint8_t *buf, size_t len, const char *path, bf_image **out)
 {
-    static const bf_io_dtype map[] = {
-        [BF_NPY_BOOL] = BF_IO_U8, [BF_NPY_U8] = BF_IO_U8,   [BF_NPY_I8] = BF_IO_I8,
-        [BF_NPY_I16] = BF_IO_I16, [BF_NPY_U16] = BF_IO_U16, [BF_NPY_I32] = BF_IO_I32,
-        [BF_NPY_U32] = BF_IO_U32, [BF_NPY_I64] = BF_IO_I64, [BF_NPY_U64] = BF_IO_U64,
-        [BF_NPY_F32] = BF_IO_F32, [BF_NPY_F64] = BF_IO_F64,
-    };
     bf_npy a;
     bf_status st = bf__npy_parse(buf, len, path, &a);
     if (st != BF_OK)
         return st;
-    if (a.dtype == BF_NPY_C64 || a.dtype == BF_NPY_C128 || a.ndim < 2 ||
+    if (a.dtype == BF_DTYPE_C64 || a.dtype == BF_DTYPE_C128 || a.ndim < 2 ||
         (a.ndim == 3 && a.shape[0] < 1) || a.ndim > 3) {
         bf__npy_free(&a);
         return bf__error_set(BF_EUNSUPPORTED, "%s: an image must be a real 2D array (or the "
                              "first of a 3D stack)", path);
     }
     size_t h = a.shape[a.ndim - 2], w = a.shape[a.ndim - 1];
-    st = bf__image_alloc(map[a.dtype], h, w, path, out);
+    /* numpy bools are bytes of 0 or 1 */
+    st = bf__image_alloc(a.dtype == BF_DTYPE_BOOL ? BF_DTYPE_U8 : a.dtype, h, w, path, out);
     if (st == BF_OK)
         memcpy((*out)->data, a.data, h * w * a.itemsize);
     bf__npy_free(&a);

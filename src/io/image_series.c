@@ -48,7 +48,7 @@ bf_status bf__h5frames_create_images(const char *const *paths, size_t n, bf_h5fr
     in->dtype = bf_image_dtype(img);
     in->height = bf_image_height(img);
     in->width = bf_image_width(img);
-    in->frame_bytes = in->height * in->width * bf_io_dtype_size(in->dtype);
+    in->frame_bytes = in->height * in->width * bf_dtype_size(in->dtype);
     for (size_t i = 0; i < n; i++) {
         if (i > 0 && access(paths[i], R_OK) != 0) {
             st = bf__error_errno(BF_ENOTFOUND, errno, "%s", paths[i]);
@@ -93,8 +93,8 @@ bf_status bf__image_part_read(const bf_h5frames *f, const bf__h5part *p, void *d
         bf_image_width(img) != in->width)
         st = bf__error_set(BF_EFORMAT, "%s: frame %zu: %s image of %zu x %zu, but the series "
                            "(%s) has %s images of %zu x %zu", p->name, p->first,
-                           bf_io_dtype_name(bf_image_dtype(img)), bf_image_height(img),
-                           bf_image_width(img), f->name, bf_io_dtype_name(in->dtype),
+                           bf_dtype_name(bf_image_dtype(img)), bf_image_height(img),
+                           bf_image_width(img), f->name, bf_dtype_name(in->dtype),
                            in->height, in->width);
     else
         memcpy(dst, bf_image_data(img), in->frame_bytes);

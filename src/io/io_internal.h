@@ -63,19 +63,19 @@ void bf__h5_unlock(void);
 /* Silence HDF5's automatic error printing (once, under the lock). */
 void bf__h5_quiet(void);
 /* Map an HDF5 native type to our dtype; big-endian types map too (*big_endian set). */
-bf_status bf__h5_dtype(int64_t type_id, bf_io_dtype *out, int *big_endian);
-int64_t bf__h5_native(bf_io_dtype dt);
+bf_status bf__h5_dtype(int64_t type_id, bf_dtype *out, int *big_endian);
+int64_t bf__h5_native(bf_dtype dt);
 
 /* ---- images ---- */
 
 struct bf_image {
-    bf_io_dtype dtype;
+    bf_dtype dtype;
     size_t height, width;
     void *data;
 };
 
 /* Allocate an image of h x w pixels (zeroed), checking the size. source names it. */
-bf_status bf__image_alloc(bf_io_dtype dt, size_t h, size_t w, const char *source,
+bf_status bf__image_alloc(bf_dtype dt, size_t h, size_t w, const char *source,
                           bf_image **out /* OUT */);
 
 /* In-memory parsers: buf/len is the whole file; source names it in messages. */

@@ -14,26 +14,18 @@
 
 #include "core/error.h"
 
-static const struct {
-    const char *descr;
-    size_t size;
-} dtypes[] = {
-    [BF_NPY_BOOL] = {"|b1", 1}, [BF_NPY_U8] = {"|u1", 1},   [BF_NPY_I8] = {"|i1", 1},
-    [BF_NPY_I16] = {"<i2", 2},  [BF_NPY_U16] = {"<u2", 2},  [BF_NPY_I32] = {"<i4", 4},
-    [BF_NPY_U32] = {"<u4", 4},  [BF_NPY_I64] = {"<i8", 8},  [BF_NPY_U64] = {"<u8", 8},
-    [BF_NPY_F32] = {"<f4", 4},  [BF_NPY_F64] = {"<f8", 8},  [BF_NPY_C64] = {"<c8", 8},
-    [BF_NPY_C128] = {"<c16", 16},
+/* numpy's descr of each dtype (sizes come from bf_dtype_size) */
+static const char *const descrs[] = {
+    [BF_DTYPE_BOOL] = "|b1", [BF_DTYPE_U8] = "|u1",  [BF_DTYPE_I8] = "|i1",  [BF_DTYPE_I16] = "<i2",
+    [BF_DTYPE_U16] = "<u2",  [BF_DTYPE_I32] = "<i4", [BF_DTYPE_U32] = "<u4", [BF_DTYPE_I64] = "<i8",
+    [BF_DTYPE_U64] = "<u8",  [BF_DTYPE_F32] = "<f4", [BF_DTYPE_F64] = "<f8", [BF_DTYPE_C64] = "<c8",
+    [BF_DTYPE_C128] = "<c16",
 };
-#define NDTYPES (sizeof dtypes / sizeof dtypes[0])
+#define NDTYPES (sizeof descrs / sizeof descrs[0])
 
-size_t bf__npy_itemsize(bf_npy_dtype dtype)
+const char *bf__npy_descr(bf_dtype dtype)
 {
-    return (unsigned)dtype < NDTYPES ? dtypes[dtype].size : 0;
-}
-
-const char *bf__npy_descr(bf_npy_dtype dtype)
-{
-    return (unsigned)dtype < NDTYPES ? dtypes[dtype].descr : "?";
+    return (unsigned)dtype < NDTYPES ? descrs[dtype] : "?";
 }
 
 void bf__npy_free(bf_npy *a)
@@ -88,9 +80,9 @@ static bf_status parse_descr(const char *h, const char *src, bf_npy *out)
     if (d[0] == '=')
         d[0] = '<';
     for (size_t i = 0; i < NDTYPES; i++)
-        if (strcmp(d, dtypes[i].descr) == 0) {
-            out->dtype = (bf_npy_dtype)i;
-            out->itemsize = dtypes[i].size;
+        if (strcmp(d, descrs[i]) == 0) {
+            out->dtype = (bf_dtype)i;
+            out->itemsize = bf_dtype_size((bf_dtype)i);
             return BF_OK;
         }
     if (d[0] == '>')
@@ -232,14 +224,14 @@ done:
     return st;
 }
 
-bf_status bf__npy_write(const char *path, bf_npy_dtype dtype, int ndim, const size_t *shape,
+bf_status bf__npy_write(const char *path, bf_dtype dtype, int ndim, const size_t *shape,
                         const void *data)
 {
     if ((unsigned)dtype >= NDTYPES || ndim < 0 || ndim > BF_NPY_MAX_NDIM || !path)
         return bf__error_set(BF_EINVAL, "bad arguments for .npy file %s", path ? path : "(null)");
     char dict[512];
     int k = snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (",
-                     dtypes[dtype].descr);
+                     descrs[dtype]);
     size_t count = 1;
     for (int i = 0; i < ndim; i++) {
         k += snprintf(dict + k, sizeof dict - (size_t)k, "%zu%s", shape[i],
@@ -264,7 +256,7 @@ bf_status bf__npy_write(const char *path, bf_npy_dtype dtype, int ndim, const si
     for (size_t i = 0; ok && i < pad; i++)
         ok = fputc(' ', f) != EOF;
     ok = ok && fputc('\n', f) != EOF;
-    size_t nbytes = count * dtypes[dtype].size;
+    size_t nbytes = count * bf_dtype_size(dtype);
     ok = ok && (nbytes == 0 || fwrite(data, 1, nbytes, f) == nbytes);
     if (fclose(f) != 0)
         ok = 0;
@@ -288,17 +280,17 @@ bf_status bf__npy_write(const char *path, bf_npy_dtype dtype, int ndim, const si
 
 #define CONVERT_ALL(OUT, EXPR)                                                                  \
     switch (a->dtype) {                                                                         \
-    case BF_NPY_BOOL:                                                                           \
-    case BF_NPY_U8: CONVERT_LOOP(uint8_t, OUT, EXPR); break;                                     \
-    case BF_NPY_I8: CONVERT_LOOP(int8_t, OUT, EXPR); break;                                      \
-    case BF_NPY_I16: CONVERT_LOOP(int16_t, OUT, EXPR); break;                                    \
-    case BF_NPY_U16: CONVERT_LOOP(uint16_t, OUT, EXPR); break;                                   \
-    case BF_NPY_I32: CONVERT_LOOP(int32_t, OUT, EXPR); break;                                    \
-    case BF_NPY_U32: CONVERT_LOOP(uint32_t, OUT, EXPR); break;                                   \
-    case BF_NPY_I64: CONVERT_LOOP(int64_t, OUT, EXPR); break;                                    \
-    case BF_NPY_U64: CONVERT_LOOP(uint64_t, OUT, EXPR); break;                                   \
-    case BF_NPY_F32: CONVERT_LOOP(float, OUT, EXPR); break;                                      \
-    case BF_NPY_F64: CONVERT_LOOP(double, OUT, EXPR); break;                                     \
+    case BF_DTYPE_BOOL:                                                                           \
+    case BF_DTYPE_U8: CONVERT_LOOP(uint8_t, OUT, EXPR); break;                                     \
+    case BF_DTYPE_I8: CONVERT_LOOP(int8_t, OUT, EXPR); break;                                      \
+    case BF_DTYPE_I16: CONVERT_LOOP(int16_t, OUT, EXPR); break;                                    \
+    case BF_DTYPE_U16: CONVERT_LOOP(uint16_t, OUT, EXPR); break;                                   \
+    case BF_DTYPE_I32: CONVERT_LOOP(int32_t, OUT, EXPR); break;                                    \
+    case BF_DTYPE_U32: CONVERT_LOOP(uint32_t, OUT, EXPR); break;                                   \
+    case BF_DTYPE_I64: CONVERT_LOOP(int64_t, OUT, EXPR); break;                                    \
+    case BF_DTYPE_U64: CONVERT_LOOP(uint64_t, OUT, EXPR); break;                                   \
+    case BF_DTYPE_F32: CONVERT_LOOP(float, OUT, EXPR); break;                                      \
+    case BF_DTYPE_F64: CONVERT_LOOP(double, OUT, EXPR); break;                                     \
     default:                                                                                    \
         return bf__error_set(BF_EUNSUPPORTED, "%s: cannot convert dtype %s to a real array",    \
                              src ? src : "array", bf__npy_descr(a->dtype));                     \

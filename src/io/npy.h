@@ -14,24 +14,8 @@
 
 #define BF_NPY_MAX_NDIM 8
 
-typedef enum bf_npy_dtype {
-    BF_NPY_BOOL = 0, /* |b1, 1 byte */
-    BF_NPY_U8,
-    BF_NPY_I8,
-    BF_NPY_I16,
-    BF_NPY_U16,
-    BF_NPY_I32,
-    BF_NPY_U32,
-    BF_NPY_I64,
-    BF_NPY_U64,
-    BF_NPY_F32,
-    BF_NPY_F64,
-    BF_NPY_C64,  /* complex64: two float32 */
-    BF_NPY_C128  /* complex128: two float64 */
-} bf_npy_dtype;
-
 typedef struct bf_npy {
-    bf_npy_dtype dtype;
+    bf_dtype dtype;
     int ndim;
     size_t shape[BF_NPY_MAX_NDIM];
     size_t count;    /* product of shape (1 for a 0-d array) */
@@ -39,9 +23,8 @@ typedef struct bf_npy {
     void *data;      /* count * itemsize bytes, malloc'ed; owned by this struct */
 } bf_npy;
 
-/* Bytes per element and the numpy descr ("<f4") of a dtype. */
-size_t bf__npy_itemsize(bf_npy_dtype dtype);
-const char *bf__npy_descr(bf_npy_dtype dtype);
+/* The numpy descr ("<f4") of a dtype. */
+const char *bf__npy_descr(bf_dtype dtype);
 
 /* Read path into *out (zeroed first; on failure nothing is left allocated). */
 bf_status bf__npy_read(const char *path, bf_npy *out /* OUT */);
@@ -53,7 +36,7 @@ bf_status bf__npy_parse(const void *buf, size_t len, const char *source, bf_npy 
 void bf__npy_free(bf_npy *a);
 
 /* Write count = prod(shape) elements of dtype from data to path (temporary name + rename). */
-bf_status bf__npy_write(const char *path, bf_npy_dtype dtype, int ndim, const size_t *shape,
+bf_status bf__npy_write(const char *path, bf_dtype dtype, int ndim, const size_t *shape,
                         const void *data);
 
 /* Convert a's elements to float64 / float32 / uint8 (nonzero -> 1) into caller storage of

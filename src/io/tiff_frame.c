@@ -72,14 +72,14 @@ static int on_warning(TIFF *tif, void *user, const char *module, const char *fmt
     return 1;
 }
 
-static bf_status pixel_type(uint16_t bps, uint16_t fmt, bf_io_dtype *dt)
+static bf_status pixel_type(uint16_t bps, uint16_t fmt, bf_dtype *dt)
 {
     if (fmt == SAMPLEFORMAT_IEEEFP && (bps == 32 || bps == 64))
-        *dt = bps == 32 ? BF_IO_F32 : BF_IO_F64;
+        *dt = bps == 32 ? BF_DTYPE_F32 : BF_DTYPE_F64;
     else if (fmt == SAMPLEFORMAT_INT && (bps == 8 || bps == 16 || bps == 32 || bps == 64))
-        *dt = bps == 8 ? BF_IO_I8 : bps == 16 ? BF_IO_I16 : bps == 32 ? BF_IO_I32 : BF_IO_I64;
+        *dt = bps == 8 ? BF_DTYPE_I8 : bps == 16 ? BF_DTYPE_I16 : bps == 32 ? BF_DTYPE_I32 : BF_DTYPE_I64;
     else if (fmt == SAMPLEFORMAT_UINT && (bps == 8 || bps == 16 || bps == 32 || bps == 64))
-        *dt = bps == 8 ? BF_IO_U8 : bps == 16 ? BF_IO_U16 : bps == 32 ? BF_IO_U32 : BF_IO_U64;
+        *dt = bps == 8 ? BF_DTYPE_U8 : bps == 16 ? BF_DTYPE_U16 : bps == 32 ? BF_DTYPE_U32 : BF_DTYPE_U64;
     else
         return BF_EUNSUPPORTED;
     return BF_OK;
@@ -153,14 +153,14 @@ bf_status bf__tiff_parse(const uint8_t *buf, size_t len, const char *source, bf_
     TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &spp);
     TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLEFORMAT, &fmt);
     TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &planar);
-    bf_io_dtype dt;
+    bf_dtype dt;
     if (spp != 1 || pixel_type(bps, fmt, &dt) != BF_OK) {
         st = bf__error_set(BF_EUNSUPPORTED, "%s: TIFF with %u samples of %u bits (format %u); "
                            "only single-channel 8-64 bit integer or float images are read",
                            source, spp, bps, fmt);
         goto done;
     }
-    size_t es = bf_io_dtype_size(dt);
+    size_t es = bf_dtype_size(dt);
     if (w == 0 || h == 0 || (uint64_t)w * h > MAX_IMAGE_BYTES / es) {
         st = bf__error_set(BF_EFORMAT, "%s: TIFF image of %u x %u pixels", source, w, h);
         goto done;

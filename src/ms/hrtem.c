@@ -98,10 +98,10 @@ static bf_status alloc_result(bf_ms_result *r, const bf_ms_job *j, int has_ctf, 
     double smax = fmax(r->sampling[0], r->sampling[1]);
     for (int k = 0; k < 2; k++)
         r->dshape[k] = bf__ms_crop_size(r->gpts[k], r->gpts[k] * r->sampling[k], smax, 0);
-    r->exit = bf__ms_big_alloc((r->configs ? r->configs : 1) * n * sizeof *r->exit);
+    r->exit = bf__big_alloc((r->configs ? r->configs : 1) * n * sizeof *r->exit);
     int ensemble = j->out[2] && j->keep_ensemble && r->configs > 1;
     r->intensity = ensemble ? malloc(r->configs * n * sizeof *r->intensity) : NULL;
-    r->mean_intensity = bf__ms_big_alloc(n * sizeof *r->mean_intensity);
+    r->mean_intensity = bf__big_alloc(n * sizeof *r->mean_intensity);
     r->image = has_ctf ? calloc(n, sizeof *r->image) : NULL;
     r->diffraction = has_dif ? calloc(r->dshape[0] * r->dshape[1] + n, sizeof *r->diffraction)
                              : NULL;

@@ -90,7 +90,7 @@ bf_status bf__ms_rows_create(bf_multislice *ms, unsigned flags)
     if (ms->ldt % 64 == 0)
         ms->ldt += 8;
     size_t nb = nblocks(ms);
-    ms->tt = bf__ms_big_alloc(2 * (size_t)nx * ms->ldt * sizeof *ms->tt);
+    ms->tt = bf__big_alloc(2 * (size_t)nx * ms->ldt * sizeof *ms->tt);
     ms->wv = ms->tt ? ms->tt + (size_t)nx * ms->ldt : NULL;
     /* blk's columns too: gather writes a line into each of them per row */
     ms->ldb = ((size_t)nx + 7) & ~(size_t)7;
@@ -136,7 +136,7 @@ bf_status bf__ms_rows_kernel(bf_multislice *ms, const double _Complex *px,
 {
     const int B = BF__MS_BLOCK, nx = ms->nx, ny = ms->ny;
     size_t nb = nblocks(ms);
-    if (!*blocked && !(*blocked = bf__ms_big_alloc((nb ? nb : 1) * nx * B * sizeof **blocked)))
+    if (!*blocked && !(*blocked = bf__big_alloc((nb ? nb : 1) * nx * B * sizeof **blocked)))
         return bf__error_set(BF_ENOMEM, "out of memory for a propagator");
     float *d = (float *)*blocked;
     const float *ab = ms->abk; /* A/N in the same layout */

@@ -7,9 +7,9 @@
 #include "core/error.h"
 #include "io/npy.h"
 
-static bf_status dtype_of(const char *path, const char *descr, bf_npy_dtype *out)
+static bf_status dtype_of(const char *path, const char *descr, bf_dtype *out)
 {
-    static const bf_npy_dtype known[] = {BF_NPY_F32, BF_NPY_F64, BF_NPY_C64, BF_NPY_C128};
+    static const bf_dtype known[] = {BF_DTYPE_F32, BF_DTYPE_F64, BF_DTYPE_C64, BF_DTYPE_C128};
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (descr && strcmp(descr, bf__npy_descr(known[i])) == 0) {
             *out = known[i];
@@ -22,7 +22,7 @@ static bf_status dtype_of(const char *path, const char *descr, bf_npy_dtype *out
 bf_status bf__ms_npy_write(const char *path, const char *dtype, size_t ndim, const size_t *shape,
                            const void *data)
 {
-    bf_npy_dtype dt = BF_NPY_F32;
+    bf_dtype dt = BF_DTYPE_F32;
     bf_status st = dtype_of(path, dtype, &dt);
     if (st)
         return st;

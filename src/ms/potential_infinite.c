@@ -48,10 +48,10 @@ static bf_status infinite_buffers(const bf_potential *pot, bf_potential_workspac
     if (w->ldb % 64 == 0)
         w->ldb += 8;
     int ldb = (int)w->ldb;
-    w->real = bf__ms_big_alloc((size_t)nx * ny * sizeof *w->real);
-    w->dmix = bf__ms_big_alloc(ns * nx * w->ldh * sizeof *w->dmix);
+    w->real = bf__big_alloc((size_t)nx * ny * sizeof *w->real);
+    w->dmix = bf__big_alloc(ns * nx * w->ldh * sizeof *w->dmix);
     w->rows = calloc(ns * nx, 1);
-    w->vmix = bf__ms_big_alloc((size_t)nx * w->ldh * sizeof *w->vmix);
+    w->vmix = bf__big_alloc((size_t)nx * w->ldh * sizeof *w->vmix);
     w->blk = fftwf_malloc(w->ldb * B * sizeof *w->blk);
     w->acc = fftwf_malloc(w->ldb * B * sizeof *w->acc);
     w->rrow = fftwf_malloc((size_t)ny * sizeof *w->rrow);

@@ -2,6 +2,7 @@
 #ifndef BF_MS_POTENTIAL_INTERNAL_H
 #define BF_MS_POTENTIAL_INTERNAL_H
 
+#include "core/memory.h"
 #include "ms/ms_internal.h"
 
 #define BF__MAX_SPECIES 16
@@ -42,9 +43,6 @@ struct bf_potential {
     double margin; /* finite: max cutoff */
 };
 
-/* bytes of storage, 64-byte aligned; from 1 MiB up 2 MiB aligned, rounded up to 2 MiB and asked
- * for as transparent huge pages (big_alloc.c). Released with free(). */
-void *bf__ms_big_alloc(size_t bytes);
 
 int bf__ms_fft_friendly(int n);
 /* Floats in one species' f/S table: nx rows of ny/2+1 columns rounded up to BF__POT_BLOCK. */

@@ -184,7 +184,7 @@ void bf_multislice_destroy(bf_multislice *ms)
             fftwf_destroy_plan(plans[i]);
     for (int i = 0; i < CACHE; i++) {
         fftwf_free(ms->cache_p[i]);
-        free(ms->cache_pb[i]); /* bf__ms_big_alloc */
+        free(ms->cache_pb[i]); /* bf__big_alloc */
     }
     bf__ms_rows_destroy(ms);
     fftwf_free(ms->aperture);

@@ -53,9 +53,9 @@ static void integrates_like_the_library(void **state)
     uint64_t rng = bf_test_seed();
     for (size_t k = 0; k < n; k++)
         f[k] = (uint16_t)(bf_test_rand(&rng) % 1000);
-    assert_ok(bf__npy_write(frame, BF_NPY_U16, 2, shape, f));
+    assert_ok(bf__npy_write(frame, BF_DTYPE_U16, 2, shape, f));
     uint8_t *m = calloc(n, 1);
-    assert_ok(bf__npy_write(mask, BF_NPY_U8, 2, badshape, m));
+    assert_ok(bf__npy_write(mask, BF_DTYPE_U8, 2, badshape, m));
 
     snprintf(args, sizeof args, "-p %s -n 300 -u q_nm^-1 --method full,csr -e poisson -P 0.99 "
                                 "%s -o %s", poni, frame, xy);

@@ -604,7 +604,9 @@ static void bad_inputs(void **state)
                  "frame shape 487 x 195 does not match the detector's 195 x 487");
     fr.rows = 195;
     fr.cols = 487;
-    fr.dtype = (bf_dtype)9;
+    fr.dtype = BF_DTYPE_U8; /* a type the integrator does not read as it is */
+    assert_fails(bf_integrator_integrate1d(it, &fr, &cb.c), BF_EINVAL, "uint8");
+    fr.dtype = (bf_dtype)99;
     assert_fails(bf_integrator_integrate1d(it, &fr, &cb.c), BF_EINVAL, "dtype");
     fr.dtype = BF_DTYPE_I32;
     fr.data = NULL;

@@ -16,10 +16,10 @@ static void round_trips(void **state)
     path_in_tmp(path, sizeof path, "a.npy");
     float f[6] = {1, -2.5f, 3, NAN, 5e30f, 0};
     size_t shape[2] = {2, 3};
-    assert_ok(bf__npy_write(path, BF_NPY_F32, 2, shape, f));
+    assert_ok(bf__npy_write(path, BF_DTYPE_F32, 2, shape, f));
     bf_npy a;
     assert_ok(bf__npy_read(path, &a));
-    assert_int_equal(a.dtype, BF_NPY_F32);
+    assert_int_equal(a.dtype, BF_DTYPE_F32);
     assert_int_equal(a.ndim, 2);
     assert_int_equal(a.shape[0], 2);
     assert_int_equal(a.shape[1], 3);
@@ -31,26 +31,26 @@ static void round_trips(void **state)
     bf__npy_free(&a); /* idempotent */
     float c[4] = {1, 2, 3, 4}; /* complex64: two values */
     size_t one[1] = {2};
-    assert_ok(bf__npy_write(path, BF_NPY_C64, 1, one, c));
+    assert_ok(bf__npy_write(path, BF_DTYPE_C64, 1, one, c));
     assert_ok(bf__npy_read(path, &a));
-    assert_int_equal(a.dtype, BF_NPY_C64);
+    assert_int_equal(a.dtype, BF_DTYPE_C64);
     assert_int_equal(a.count, 2);
     assert_memory_equal(a.data, c, sizeof c);
     assert_fails(bf__npy_to_f64(&a, d, "c.npy"), BF_EUNSUPPORTED, "c.npy: cannot convert");
     bf__npy_free(&a);
     size_t zero[1] = {0};
-    assert_ok(bf__npy_write(path, BF_NPY_F64, 1, zero, NULL));
+    assert_ok(bf__npy_write(path, BF_DTYPE_F64, 1, zero, NULL));
     assert_ok(bf__npy_read(path, &a));
     assert_int_equal(a.count, 0);
     bf__npy_free(&a);
-    assert_ok(bf__npy_write(path, BF_NPY_F64, 0, NULL, d));
+    assert_ok(bf__npy_write(path, BF_DTYPE_F64, 0, NULL, d));
     assert_ok(bf__npy_read(path, &a));
     assert_int_equal(a.ndim, 0);
     assert_int_equal(a.count, 1);
     bf__npy_free(&a);
-    assert_fails(bf__npy_write("/nonexistent/x.npy", BF_NPY_F32, 2, shape, f), BF_EIO,
+    assert_fails(bf__npy_write("/nonexistent/x.npy", BF_DTYPE_F32, 2, shape, f), BF_EIO,
                  "/nonexistent/x.npy");
-    assert_fails(bf__npy_write(path, (bf_npy_dtype)99, 2, shape, f), BF_EINVAL, "bad arguments");
+    assert_fails(bf__npy_write(path, (bf_dtype)99, 2, shape, f), BF_EINVAL, "bad arguments");
 }
 
 static void parses_numpy_headers(void **state)
@@ -61,7 +61,7 @@ static void parses_numpy_headers(void **state)
     const char *hdrs[] = {"{'descr': '<i4', 'fortran_order': False, 'shape': (2, 1), }",
                           "{'descr': '|b1', 'fortran_order': False, 'shape': (2,), }",
                           "{'descr': '<u2', 'fortran_order': False, 'shape': (1,), }"};
-    const bf_npy_dtype types[] = {BF_NPY_I32, BF_NPY_BOOL, BF_NPY_U16};
+    const bf_dtype types[] = {BF_DTYPE_I32, BF_DTYPE_BOOL, BF_DTYPE_U16};
     for (int v = 0; v < 3; v++) {
         const int ver = v == 2 ? 2 : 1;
         const size_t pre = ver == 1 ? 10 : 12, hl = strlen(hdrs[v]) + 1;
@@ -137,9 +137,9 @@ static void rejects_bad_files(void **state)
     assert_fails(bf__npy_parse(buf, 20, "v.npy", &a), BF_EUNSUPPORTED, "version 7");
     assert_fails(bf__npy_read("/nonexistent.npy", &a), BF_EIO, "/nonexistent.npy: cannot open");
     assert_fails(bf__npy_read(NULL, &a), BF_EINVAL, "missing");
-    assert_int_equal(bf__npy_itemsize(BF_NPY_C128), 16);
-    assert_string_equal(bf__npy_descr(BF_NPY_U16), "<u2");
-    assert_string_equal(bf__npy_descr((bf_npy_dtype)77), "?");
+    assert_int_equal(bf_dtype_size(BF_DTYPE_C128), 16);
+    assert_string_equal(bf__npy_descr(BF_DTYPE_U16), "<u2");
+    assert_string_equal(bf__npy_descr((bf_dtype)77), "?");
 }
 
 int main(void)

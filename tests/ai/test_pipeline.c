@@ -33,7 +33,7 @@ static void write_file(int file, const char *path)
 {
     bf_h5writer_options o = BF_H5WRITER_OPTIONS_INIT;
     bf_h5writer *w;
-    assert_ok(bf_h5writer_create(path, "/entry/data/data", BF_IO_I32, ROWS, COLS, &o, &w));
+    assert_ok(bf_h5writer_create(path, "/entry/data/data", BF_DTYPE_I32, ROWS, COLS, &o, &w));
     static int32_t v[ROWS * COLS];
     for (int k = 0; k < FRAMES; k++) {
         frame_values(file, k, v);
@@ -290,7 +290,7 @@ static void image_series_like_a_stack(void **state)
     for (int k = 0; k < FRAMES; k++) {
         frame_values(0, k, v);
         snprintf(path, sizeof path, "%s/img_%03d.npy", series, k);
-        assert_ok(bf__npy_write(path, BF_NPY_I32, 2, shape, v));
+        assert_ok(bf__npy_write(path, BF_DTYPE_I32, 2, shape, v));
     }
     static const struct {
         bf_scheduler s;

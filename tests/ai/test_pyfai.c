@@ -160,15 +160,15 @@ static void make_detector(int d)
     const size_t shape[2] = {R, C};
     const char *pre = d == DET_P2M ? "p2m" : "e1m";
     path_of(path, sizeof path, pre, "_i32.npy");
-    assert_ok(bf__npy_write(path, BF_NPY_I32, 2, shape, i32));
+    assert_ok(bf__npy_write(path, BF_DTYPE_I32, 2, shape, i32));
     path_of(path, sizeof path, pre, "_f32nan.npy");
-    assert_ok(bf__npy_write(path, BF_NPY_F32, 2, shape, f32));
+    assert_ok(bf__npy_write(path, BF_DTYPE_F32, 2, shape, f32));
     path_of(path, sizeof path, pre, "_u16.npy");
-    assert_ok(bf__npy_write(path, BF_NPY_U16, 2, shape, u16));
+    assert_ok(bf__npy_write(path, BF_DTYPE_U16, 2, shape, u16));
     path_of(path, sizeof path, pre, "_dark.npy");
-    assert_ok(bf__npy_write(path, BF_NPY_F32, 2, shape, W.dark[d]));
+    assert_ok(bf__npy_write(path, BF_DTYPE_F32, 2, shape, W.dark[d]));
     path_of(path, sizeof path, pre, "_flat.npy");
-    assert_ok(bf__npy_write(path, BF_NPY_F32, 2, shape, W.flat[d]));
+    assert_ok(bf__npy_write(path, BF_DTYPE_F32, 2, shape, W.flat[d]));
 }
 
 static void write_cases(void)
@@ -262,7 +262,7 @@ static double *load_ref(const char *name, const char *what, size_t npt)
     path_of(path, sizeof path, stem, ".npy");
     bf_npy a;
     assert_ok(bf__npy_read(path, &a));
-    assert_int_equal(a.dtype, BF_NPY_F64);
+    assert_int_equal(a.dtype, BF_DTYPE_F64);
     assert_int_equal(a.count, npt);
     return a.data;
 }
@@ -390,7 +390,7 @@ static void matches_pyfai(void **state)
             run_case(&cases[i]);
 }
 
-static double *load_any(const char *stem, size_t count, bf_npy_dtype dtype)
+static double *load_any(const char *stem, size_t count, bf_dtype dtype)
 {
     char path[1024];
     path_of(path, sizeof path, stem, ".npy");
@@ -419,7 +419,7 @@ static void geometry_matches_pyfai(void **state)
     } arr[] = {{"e1m_tth", BF_UNIT_2TH_RAD, 1}, {"e1m_chi", BF_UNIT_CHI_DEG, 180 / M_PI},
                {"e1m_q", BF_UNIT_Q_NM, 1}};
     for (int a = 0; a < 3; a++) {
-        double *ref = load_any(arr[a].stem, n, BF_NPY_F64);
+        double *ref = load_any(arr[a].stem, n, BF_DTYPE_F64);
         assert_ok(bf_geometry_centres(g, arr[a].unit, mine));
         for (size_t k = 0; k < n; k++)
             assert_close(mine[k] / arr[a].scale, ref[k], 1e-12, 1e-15);
@@ -430,7 +430,7 @@ static void geometry_matches_pyfai(void **state)
         bf_ai_unit unit;
     } cor[] = {{"e1m_corners_q", BF_UNIT_Q_NM}, {"e1m_corners_2th", BF_UNIT_2TH_DEG}};
     for (int a = 0; a < 2; a++) {
-        float *ref = (float *)load_any(cor[a].stem, n * 8, BF_NPY_F32);
+        float *ref = (float *)load_any(cor[a].stem, n * 8, BF_DTYPE_F32);
         assert_ok(bf_geometry_corners(g, cor[a].unit, corners));
         for (size_t k = 0; k < n * 8; k++)
             assert_close(corners[k], ref[k], 2.4e-7, 1e-12);

@@ -19,7 +19,7 @@ static void write_stack(const char *path, size_t n, size_t h, size_t w, int32_t 
     for (size_t i = 0; i < n * h * w; i++)
         px[i] = base + (int32_t)i;
     bf_h5writer *wr = NULL;
-    assert_ok(bf_h5writer_create(path, "/entry_0000/measurement/data", BF_IO_I32, h, w, NULL,
+    assert_ok(bf_h5writer_create(path, "/entry_0000/measurement/data", BF_DTYPE_I32, h, w, NULL,
                                  &wr));
     assert_ok(bf_h5writer_append(wr, px, n));
     assert_ok(bf_h5writer_close(wr));
@@ -32,7 +32,7 @@ static void write_image(const char *path, size_t h, size_t w, int32_t base)
     for (size_t i = 0; i < h * w; i++)
         px[i] = base + (int32_t)i;
     size_t shape[2] = {h, w};
-    assert_ok(bf__npy_write(path, BF_NPY_I32, 2, shape, px));
+    assert_ok(bf__npy_write(path, BF_DTYPE_I32, 2, shape, px));
     free(px);
 }
 

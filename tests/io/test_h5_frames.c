@@ -81,7 +81,7 @@ static void check_case(const char *name, const char *address, const char *dtype,
     assert_ok(bf_h5frames_create(address, NULL, &f));
     bf_frames_info in;
     bf_h5frames_info(f, &in);
-    assert_string_equal(bf_io_dtype_name(in.dtype), dtype);
+    assert_string_equal(bf_dtype_name(in.dtype), dtype);
     assert_int_equal(in.nframes, n);
     assert_int_equal(in.height, h);
     assert_int_equal(in.width, w);
@@ -199,7 +199,7 @@ static void reports_bad_addresses(void **state)
     /* a file with two 3D datasets and no known layout */
     snprintf(path, sizeof path, "%s/two.h5", bf_test_tmpdir());
     bf_h5writer *w = NULL;
-    assert_ok(bf_h5writer_create(path, "/a", BF_IO_U16, 4, 4, NULL, &w));
+    assert_ok(bf_h5writer_create(path, "/a", BF_DTYPE_U16, 4, 4, NULL, &w));
     assert_ok(bf_h5writer_close(w));
     assert_fails(bf_h5frames_create(path, "/a/b", &f), BF_ENOTFOUND, "/a/b");
     assert_null(f);
@@ -294,25 +294,25 @@ static void writer_roundtrip(void **state)
     uint64_t seed = bf_test_seed();
     static const struct {
         bf_codec codec;
-        bf_io_dtype dt;
+        bf_dtype dt;
         size_t fpc, lz4_block, bs_block, n, h, w;
     } cases[] = {
-        {BF_CODEC_LZ4, BF_IO_I32, 1, 0, 0, 4, 37, 41},
-        {BF_CODEC_LZ4, BF_IO_U16, 3, 1000, 0, 7, 33, 29},
-        {BF_CODEC_BITSHUFFLE_LZ4, BF_IO_I32, 1, 0, 0, 3, 37, 41},
-        {BF_CODEC_BITSHUFFLE_LZ4, BF_IO_U32, 2, 0, 256, 5, 67, 129},
-        {BF_CODEC_BITSHUFFLE_LZ4, BF_IO_U16, 1, 0, 0, 2, 50, 51},
-        {BF_CODEC_NONE, BF_IO_F32, 2, 0, 0, 3, 10, 12},
+        {BF_CODEC_LZ4, BF_DTYPE_I32, 1, 0, 0, 4, 37, 41},
+        {BF_CODEC_LZ4, BF_DTYPE_U16, 3, 1000, 0, 7, 33, 29},
+        {BF_CODEC_BITSHUFFLE_LZ4, BF_DTYPE_I32, 1, 0, 0, 3, 37, 41},
+        {BF_CODEC_BITSHUFFLE_LZ4, BF_DTYPE_U32, 2, 0, 256, 5, 67, 129},
+        {BF_CODEC_BITSHUFFLE_LZ4, BF_DTYPE_U16, 1, 0, 0, 2, 50, 51},
+        {BF_CODEC_NONE, BF_DTYPE_F32, 2, 0, 0, 3, 10, 12},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        size_t es = bf_io_dtype_size(cases[c].dt), fb = cases[c].h * cases[c].w * es;
+        size_t es = bf_dtype_size(cases[c].dt), fb = cases[c].h * cases[c].w * es;
         size_t len = cases[c].n * fb;
         uint8_t *data = malloc(len), *back = malloc(len);
         for (size_t i = 0; i < len; i++) { /* mostly small counts, some random bytes */
             uint64_t r = bf_test_rand(&seed);
             data[i] = (i % es == 0) ? (uint8_t)(r % 7) : (r % 23 == 0 ? (uint8_t)(r >> 8) : 0);
         }
-        if (cases[c].dt == BF_IO_F32)
+        if (cases[c].dt == BF_DTYPE_F32)
             for (size_t i = 0; i < len / 4; i++)
                 ((float *)data)[i] = (float)(bf_test_rand(&seed) % 1000) * 0.5f;
         char path[600], bin[600];
@@ -342,20 +342,20 @@ static void writer_roundtrip(void **state)
         char cmd[2400];
         snprintf(cmd, sizeof cmd, "%s %s/tests/io/h5_reference.py check %s /entry/data/data %s %s",
                  getenv("BF_PYTHON"), getenv("BF_SOURCE_DIR"), path, bin,
-                 bf_io_dtype_name(cases[c].dt));
+                 bf_dtype_name(cases[c].dt));
         if (system(cmd) != 0)
             fail_msg("h5py + hdf5plugin do not read %s back", path);
         free(data);
         free(back);
     }
-    assert_fails(bf_h5writer_create("/nonexistent/dir/x.h5", "/d", BF_IO_U16, 4, 4, NULL,
+    assert_fails(bf_h5writer_create("/nonexistent/dir/x.h5", "/d", BF_DTYPE_U16, 4, 4, NULL,
                                     &(bf_h5writer *){NULL}),
                  BF_EIO, "x.h5");
     bf_h5writer_options bad = {BF_CODEC_HDF5, 1, 0, 0};
     bf_h5writer *w = NULL;
-    assert_fails(bf_h5writer_create("/tmp/x.h5", "/d", BF_IO_U16, 4, 4, &bad, &w), BF_EINVAL,
+    assert_fails(bf_h5writer_create("/tmp/x.h5", "/d", BF_DTYPE_U16, 4, 4, &bad, &w), BF_EINVAL,
                  "hdf5");
-    assert_fails(bf_h5writer_create("/tmp/x.h5", "d", BF_IO_U16, 4, 4, NULL, &w), BF_EINVAL,
+    assert_fails(bf_h5writer_create("/tmp/x.h5", "d", BF_DTYPE_U16, 4, 4, NULL, &w), BF_EINVAL,
                  "start with /");
     assert_ok(bf_h5writer_close(NULL));
 }
@@ -465,7 +465,7 @@ static void decodes_outside_the_hdf5_lock(void **state)
         px[i] = (int32_t)(bf_test_rand(&seed) % 100);
     bf_h5writer_options o = BF_H5WRITER_OPTIONS_INIT;
     bf_h5writer *w = NULL;
-    assert_ok(bf_h5writer_create(path, "/entry/data/data", BF_IO_I32, H, W, &o, &w));
+    assert_ok(bf_h5writer_create(path, "/entry/data/data", BF_DTYPE_I32, H, W, &o, &w));
     assert_ok(bf_h5writer_append(w, px, N));
     assert_ok(bf_h5writer_close(w));
     bf_h5frames *f = NULL;

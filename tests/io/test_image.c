@@ -53,10 +53,10 @@ static void reads_fabio_images(void **state)
     while (fscanf(lf, "%63s %639s %31s %zu %zu", name, file, dtype, &h, &w) == 5) {
         bf_image *img = NULL;
         assert_ok(bf_image_read(file, &img));
-        assert_string_equal(bf_io_dtype_name(bf_image_dtype(img)), dtype);
+        assert_string_equal(bf_dtype_name(bf_image_dtype(img)), dtype);
         assert_int_equal(bf_image_height(img), h);
         assert_int_equal(bf_image_width(img), w);
-        size_t bytes = h * w * bf_io_dtype_size(bf_image_dtype(img));
+        size_t bytes = h * w * bf_dtype_size(bf_image_dtype(img));
         snprintf(path, sizeof path, "%s/%s.bin", refdir, name);
         uint8_t *ref = NULL;
         size_t len = 0;
@@ -137,7 +137,7 @@ static void reads_libtiff_layouts(void **state)
         write_tiff(path, tiled, 1, px, h, w);
         bf_image *img = NULL;
         assert_ok(bf_image_read(path, &img));
-        assert_int_equal(bf_image_dtype(img), BF_IO_U16);
+        assert_int_equal(bf_image_dtype(img), BF_DTYPE_U16);
         assert_memory_equal(bf_image_data(img), px, h * w * 2);
         bf_image_destroy(img);
         /* truncated: the pixel data are cut */
@@ -169,7 +169,7 @@ static void reads_hdf5_addresses(void **state)
     for (int i = 0; i < 60; i++)
         (&frames[0][0][0])[i] = i * 1000 - 7;
     bf_h5writer *w = NULL;
-    assert_ok(bf_h5writer_create(path, "/entry/data/data", BF_IO_I32, 5, 4, NULL, &w));
+    assert_ok(bf_h5writer_create(path, "/entry/data/data", BF_DTYPE_I32, 5, 4, NULL, &w));
     assert_ok(bf_h5writer_append(w, frames, 3));
     assert_ok(bf_h5writer_close(w));
     bf_image *img = NULL;
