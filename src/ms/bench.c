@@ -71,19 +71,7 @@ static bf_status fft_time(double *c2c)
     bf__ms_fft_init();
     fftwf_plan p = fftwf_plan_dft_2d(n, n, a, a, FFTW_FORWARD, FFTW_MEASURE);
     memset(a, 0, sizeof *a * n * n);
-    double t[15];
-    for (int i = 0; i < 15; i++) {
-        double t0 = bf_time_now();
-        fftwf_execute(p);
-        t[i] = bf_time_now() - t0;
-    }
-    for (int i = 1; i < 15; i++) /* insertion sort for the median */
-        for (int j = i; j > 0 && t[j] < t[j - 1]; j--) {
-            double x = t[j];
-            t[j] = t[j - 1];
-            t[j - 1] = x;
-        }
-    *c2c = t[7] * 1e3;
+    *c2c = bf__ms_fft_time(p) * 1e3;
     fftwf_destroy_plan(p);
     fftwf_free(a);
     return BF_OK;

@@ -71,3 +71,20 @@ bf_status bf_fft_wisdom_export(const char *path)
         return bf__error_errno(BF_EIO, errno, "%s: cannot write FFTW wisdom", tmp);
     return bf_file_commit(tmp, path);
 }
+
+double bf__ms_fft_time(fftwf_plan p)
+{
+    double t[15];
+    for (int i = 0; i < 15; i++) {
+        double t0 = bf_time_now();
+        fftwf_execute(p);
+        t[i] = bf_time_now() - t0;
+    }
+    for (int i = 1; i < 15; i++) /* insertion sort for the median */
+        for (int j = i; j > 0 && t[j] < t[j - 1]; j--) {
+            double x = t[j];
+            t[j] = t[j - 1];
+            t[j - 1] = x;
+        }
+    return t[7];
+}

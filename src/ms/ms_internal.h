@@ -3,6 +3,7 @@
 #ifndef BF_MS_INTERNAL_H
 #define BF_MS_INTERNAL_H
 
+#include <fftw3.h>
 #include <stddef.h>
 
 #include "beamflow/ms.h"
@@ -76,6 +77,9 @@ bf_status bf__multislice_run_plane_wave(bf_multislice *ms, const bf_potential *p
 
 /* FFTW set-up shared by ms files: makes the planner thread-safe once. */
 void bf__ms_fft_init(void);
+/* Median of 15 runs of a plan on its own buffers (s): what the benches and the FFT-share
+ * accounting weigh transforms by. */
+double bf__ms_fft_time(fftwf_plan p);
 /* FFTW planner flags for a planning choice (BF_FFT_DEFAULT: the process setting). */
 unsigned bf__ms_fft_flags(bf_fft_planning p);
 

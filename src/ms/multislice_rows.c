@@ -412,23 +412,6 @@ bf_status bf__ms_rows_run(bf_multislice *ms, const bf_potential *pot, bf_complex
     return BF_OK;
 }
 
-static double time_plan(fftwf_plan p)
-{
-    double t[15];
-    for (int i = 0; i < 15; i++) {
-        double t0 = bf_time_now();
-        fftwf_execute(p);
-        t[i] = bf_time_now() - t0;
-    }
-    for (int i = 1; i < 15; i++) /* insertion sort for the median */
-        for (int j = i; j > 0 && t[j] < t[j - 1]; j--) {
-            double x = t[j];
-            t[j] = t[j - 1];
-            t[j - 1] = x;
-        }
-    return t[7];
-}
-
 void bf__ms_fft_work(bf_multislice *ms, size_t count[BF__FFT_KINDS],
                      double seconds[BF__FFT_KINDS])
 {
@@ -436,7 +419,7 @@ void bf__ms_fft_work(bf_multislice *ms, size_t count[BF__FFT_KINDS],
     count[BF__FFT_BLOCK] = ms->nblocks;
     memset(ms->row[0], 0, (size_t)ms->ny * sizeof *ms->row[0]);
     memset(ms->blk, 0, ms->ldb * BF__MS_BLOCK * sizeof *ms->blk);
-    seconds[BF__FFT_ROW] = time_plan(ms->rf);
-    seconds[BF__FFT_BLOCK] = time_plan(ms->cf);
+    seconds[BF__FFT_ROW] = bf__ms_fft_time(ms->rf);
+    seconds[BF__FFT_BLOCK] = bf__ms_fft_time(ms->cf);
     bf__potential_fft_work(ms->pws, count + BF__FFT_POT_R2C, seconds + BF__FFT_POT_R2C);
 }

@@ -290,24 +290,6 @@ bf_status bf_potential_build_slice(const bf_potential *p, bf_potential_workspace
     return st;
 }
 
-/* Median of 15 runs of a plan on its own buffers (s). */
-static double time_plan(fftwf_plan p)
-{
-    double t[15];
-    for (int i = 0; i < 15; i++) {
-        double t0 = bf_time_now();
-        fftwf_execute(p);
-        t[i] = bf_time_now() - t0;
-    }
-    for (int i = 1; i < 15; i++)
-        for (int j = i; j > 0 && t[j] < t[j - 1]; j--) {
-            double x = t[j];
-            t[j] = t[j - 1];
-            t[j - 1] = x;
-        }
-    return t[7];
-}
-
 void bf__potential_fft_work(bf_potential_workspace *w, size_t count[3], double seconds[3])
 {
     for (int k = 0; k < 3; k++)
@@ -321,7 +303,7 @@ void bf__potential_fft_work(bf_potential_workspace *w, size_t count[3], double s
     memset(w->rrow, 0, (size_t)w->gpts[1] * sizeof *w->rrow);
     memset(w->crow, 0, ((size_t)w->gpts[1] / 2 + 1) * sizeof *w->crow);
     memset(w->blk, 0, w->ldb * BF__POT_BLOCK * sizeof *w->blk);
-    seconds[0] = time_plan(w->r2c);
-    seconds[1] = time_plan(w->c2r);
-    seconds[2] = time_plan(w->cf);
+    seconds[0] = bf__ms_fft_time(w->r2c);
+    seconds[1] = bf__ms_fft_time(w->c2r);
+    seconds[2] = bf__ms_fft_time(w->cf);
 }
