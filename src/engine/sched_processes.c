@@ -71,6 +71,14 @@ static bf_status send_result(int fd, const bf_result *res, uint64_t unit)
     return BF_OK;
 }
 
+/* The child leaves with _exit (no atexit handlers, no flushing of the parent's stdio copies);
+ * its result goes back to the run's pool first so that nothing it allocated is lost. */
+static void child_exit(bf__run *run, bf_result *res, int code)
+{
+    bf__run_result_put(run, res);
+    _exit(code);
+}
+
 /* The child's whole life; never returns. */
 static void child_main(bf__run *run, int index, int cmd_fd, int res_fd)
 {
@@ -87,16 +95,16 @@ static void child_main(bf__run *run, int index, int cmd_fd, int res_fd)
     snprintf(res->message, sizeof res->message, "%s", bf_last_error());
     res->size = 0;
     if (send_result(res_fd, res, BF__WIRE_READY) != BF_OK || res->status != BF_OK)
-        _exit(3);
+        child_exit(run, res, 3);
     uint64_t unit;
     while (read_all(cmd_fd, &unit, sizeof unit) == 1) {
         bf__run_unit(run, state, index, (size_t)unit, res);
         if (send_result(res_fd, res, unit) != BF_OK)
-            _exit(5);
+            child_exit(run, res, 5);
     }
     if (run->pipe->worker_stop)
         run->pipe->worker_stop(state);
-    _exit(0);
+    child_exit(run, res, 0);
 }
 
 static bf_status spawn(bf__run *run, slot *slots, int nw, int index)
