@@ -2,7 +2,8 @@
  * CdTe 2M int32 frames (1679 x 1475), busy and sparse (powder rings and Poisson counts, 0.7 and
  * 0.05 counts per pixel: LZ4 ratios about 4 and 15). Two figures per case: the codec alone on
  * in-memory chunks, and bf_h5frames_read on a file just written (pread from the page cache +
- * decode, what a worker thread does).
+ * decode, what a worker thread does); for LZ4 also liblz4 alone. The stages run interleaved
+ * frame by frame, so the columns compare on a shared machine.
  * Goals on this kind of machine: LZ4 busy >= 250 frames/s, bitshuffle >= 400 frames/s per core.
  *
  *   beamflow bench decode [--frames N] [--reps R] [--dir DIR] [--wall]   last line: JSON */
@@ -91,88 +92,113 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Codec alone: decode nf encoded frames, reps times; median frames/s. */
-static int bench_memory(dcase *c, int32_t **frames, int nf, int reps)
+/* The stages a case times: liblz4 alone on the single block of each encoded chunk (LZ4 only,
+ * the ceiling: no chunk parsing, one block per frame as hdf5plugin writes by default), our codec
+ * on the same in-memory chunks, and bf_h5frames_read from the file (pread + decode). */
+enum { STAGE_RAW, STAGE_CODEC, STAGE_FILE, NSTAGES };
+
+typedef struct dstate {
+    const dcase *c;
+    size_t fb;
+    uint8_t **enc, *out, *scratch;
+    size_t *len;
+    bf_h5frames *f;
+    bf_h5frames_workspace *ws;
+} dstate;
+
+/* Encode the frames in memory and write them to path through the writer (same codec). */
+static int prepare(dstate *d, int32_t **frames, int nf, const char *path)
 {
-    size_t fb = (size_t)H * W * 4, cap = c->codec == BF_CODEC_LZ4
-                                             ? bf__lz4_chunk_bound(fb, 0)
-                                             : bf__bshuf_chunk_bound(fb, 4, 0);
-    uint8_t **enc = calloc((size_t)nf, sizeof *enc), *out = malloc(fb),
-            *scratch = malloc(BF__BSHUF_MAX_BLOCK + 16);
-    size_t *len = calloc((size_t)nf, sizeof *len), total = 0;
-    double t[32];
+    const dcase *c = d->c;
+    size_t cap = c->codec == BF_CODEC_LZ4 ? bf__lz4_chunk_bound(d->fb, 0)
+                                          : bf__bshuf_chunk_bound(d->fb, 4, 0);
     int rc = 0;
     for (int i = 0; i < nf && rc == 0; i++) {
-        enc[i] = malloc(cap);
+        if (!(d->enc[i] = malloc(cap)))
+            return -1;
         if (c->codec == BF_CODEC_LZ4)
-            rc = bf__lz4_chunk_encode((uint8_t *)frames[i], fb, 0, enc[i], cap, &len[i]);
+            rc = bf__lz4_chunk_encode((uint8_t *)frames[i], d->fb, 0, d->enc[i], cap, &d->len[i]);
         else
-            rc = bf__bshuf_chunk_encode((uint8_t *)frames[i], fb, 4, 0, enc[i], cap, &len[i]);
-        total += len[i];
+            rc = bf__bshuf_chunk_encode((uint8_t *)frames[i], d->fb, 4, 0, d->enc[i], cap,
+                                        &d->len[i]);
     }
-    c->ratio = (double)fb * nf / (double)total;
-    for (int r = 0; r < reps && rc == 0; r++) {
-        double t0 = now();
-        for (int i = 0; i < nf && rc == 0; i++)
-            rc = c->codec == BF_CODEC_LZ4
-                     ? bf__lz4_chunk_decode(enc[i], len[i], out, fb, "bench")
-                     : bf__bshuf_chunk_decode(enc[i], len[i], out, fb, 4, scratch,
-                                              BF__BSHUF_MAX_BLOCK, "bench");
-        t[r] = nf / (now() - t0);
-    }
-    if (rc == 0 && memcmp(out, frames[nf - 1], fb) != 0)
-        rc = -1;
-    c->mem_fps = bf_bench_median(t, (size_t)reps);
-    /* the ceiling: LZ4_decompress_safe on the single block, no chunk parsing (one block per
-     * frame, as hdf5plugin writes by default) */
-    for (int r = 0; r < reps && rc == 0 && c->codec == BF_CODEC_LZ4; r++) {
-        double t0 = now();
-        for (int i = 0; i < nf; i++)
-            if (LZ4_decompress_safe((const char *)enc[i] + 16, (char *)out, (int)(len[i] - 16),
-                                    (int)fb) != (int)fb)
-                rc = -1;
-        t[r] = nf / (now() - t0);
-    }
-    c->raw_fps = c->codec == BF_CODEC_LZ4 && rc == 0 ? bf_bench_median(t, (size_t)reps) : 0;
-    for (int i = 0; i < nf; i++)
-        free(enc[i]);
-    free(enc), free(len), free(out), free(scratch);
-    return rc;
-}
-
-/* Through a file: write nf frames, read them back with one thread, reps times. */
-static int bench_file(dcase *c, int32_t **frames, int nf, int reps, const char *dir)
-{
-    char path[1024];
-    snprintf(path, sizeof path, "%s/bf_bench_decode_%d.h5", dir, (int)getpid());
     bf_h5writer_options opt = BF_H5WRITER_OPTIONS_INIT;
     opt.codec = c->codec;
     bf_h5writer *w = NULL;
-    bf_h5frames *f = NULL;
-    bf_h5frames_workspace *ws = NULL;
-    size_t fb = (size_t)H * W * 4;
-    uint8_t *out = malloc(fb);
-    double t[32];
-    int rc = bf_h5writer_create(path, "/entry_0000/measurement/data", BF_DTYPE_I32, H, W, &opt, &w);
+    if (rc == 0)
+        rc = bf_h5writer_create(path, "/entry_0000/measurement/data", BF_DTYPE_I32, H, W, &opt,
+                                &w);
     for (int i = 0; i < nf && rc == 0; i++)
         rc = bf_h5writer_append(w, frames[i], 1);
     if (w && bf_h5writer_close(w) != BF_OK)
         rc = -1;
     if (rc == 0)
-        rc = bf_h5frames_create(path, NULL, &f);
+        rc = bf_h5frames_create(path, NULL, &d->f);
     if (rc == 0)
-        rc = bf_h5frames_workspace_create(f, &ws);
+        rc = bf_h5frames_workspace_create(d->f, &d->ws);
+    return rc;
+}
+
+static int run_stage(dstate *d, int stage, int i)
+{
+    if (stage == STAGE_RAW)
+        return LZ4_decompress_safe((const char *)d->enc[i] + 16, (char *)d->out,
+                                   (int)(d->len[i] - 16), (int)d->fb) == (int)d->fb ? 0 : -1;
+    if (stage == STAGE_CODEC)
+        return d->c->codec == BF_CODEC_LZ4
+                   ? bf__lz4_chunk_decode(d->enc[i], d->len[i], d->out, d->fb, "bench")
+                   : bf__bshuf_chunk_decode(d->enc[i], d->len[i], d->out, d->fb, 4, d->scratch,
+                                            BF__BSHUF_MAX_BLOCK, "bench");
+    return bf_h5frames_read(d->f, d->ws, (size_t)i, 1, d->out, d->fb);
+}
+
+/* All stages of a case, interleaved frame by frame (the order rotating), so that a change of
+ * machine load during the run weighs on every column alike: timed one after the other, the
+ * columns of a shared machine differed by 20 % with no difference in the work. Each stage's
+ * output is checked against the frame in the first rep, outside the timings. */
+static int bench_case(dcase *c, int32_t **frames, int nf, int reps, const char *dir)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/bf_bench_decode_%d.h5", dir, (int)getpid());
+    dstate d = {.c = c, .fb = (size_t)H * W * 4};
+    d.enc = calloc((size_t)nf, sizeof *d.enc);
+    d.len = calloc((size_t)nf, sizeof *d.len);
+    d.out = malloc(d.fb);
+    d.scratch = malloc(BF__BSHUF_MAX_BLOCK + 16);
+    if (d.out) /* first touch here, not in the first timed frame */
+        memset(d.out, 0, d.fb);
+    int rc = d.enc && d.len && d.out && d.scratch ? prepare(&d, frames, nf, path) : -1;
+    int first = c->codec == BF_CODEC_LZ4 ? STAGE_RAW : STAGE_CODEC, ns = NSTAGES - first;
+    double t[NSTAGES][32];
     for (int r = 0; r < reps && rc == 0; r++) {
-        double t0 = now();
+        double acc[NSTAGES] = {0};
         for (int i = 0; i < nf && rc == 0; i++)
-            rc = bf_h5frames_read(f, ws, (size_t)i, 1, out, fb);
-        t[r] = nf / (now() - t0);
+            for (int s = 0; s < ns && rc == 0; s++) {
+                int stage = first + (s + i + r) % ns;
+                double t0 = now();
+                rc = run_stage(&d, stage, i);
+                acc[stage] += now() - t0;
+                if (rc == 0 && r == 0 && memcmp(d.out, frames[i], d.fb) != 0)
+                    rc = -1;
+            }
+        for (int s = first; s < NSTAGES; s++)
+            t[s][r] = nf / acc[s];
     }
-    c->file_fps = rc == 0 ? bf_bench_median(t, (size_t)reps) : 0;
-    bf_h5frames_workspace_destroy(ws);
-    bf_h5frames_destroy(f);
+    if (rc == 0) {
+        size_t total = 0;
+        for (int i = 0; i < nf; i++)
+            total += d.len[i];
+        c->ratio = (double)d.fb * nf / (double)total;
+        c->raw_fps = first == STAGE_RAW ? bf_bench_median(t[STAGE_RAW], (size_t)reps) : 0;
+        c->mem_fps = bf_bench_median(t[STAGE_CODEC], (size_t)reps);
+        c->file_fps = bf_bench_median(t[STAGE_FILE], (size_t)reps);
+    }
+    bf_h5frames_workspace_destroy(d.ws);
+    bf_h5frames_destroy(d.f);
     unlink(path);
-    free(out);
+    for (int i = 0; d.enc && i < nf; i++)
+        free(d.enc[i]);
+    free(d.enc), free(d.len), free(d.out), free(d.scratch);
     return rc;
 }
 
@@ -215,9 +241,7 @@ int bf_bench_decode(int argc, char **argv)
     for (size_t k = 0; k < 4 && rc == 0; k++) {
         dcase *c = &cases[k];
         int32_t **fr = frames[c->busy];
-        rc = bench_memory(c, fr, nf, reps);
-        if (rc == 0)
-            rc = bench_file(c, fr, nf, reps, dir);
+        rc = bench_case(c, fr, nf, reps, dir);
         if (rc)
             fprintf(stderr, "bench decode: %s failed: %s\n", c->name, bf_last_error());
         else
