@@ -15,11 +15,14 @@
 #include <string.h>
 
 #define NPT 2500
+#define BENCH_MAX_BATCH 16
 
 typedef struct job {
     const bf_integrator *integ;
     const int32_t *frame;
     size_t rows, cols;
+    size_t batch;   /* distinct frames in turn (copies when more than 1) */
+    int single;     /* 1: one bf_integrator_integrate1d call per frame, 0: one batch call */
     double seconds; /* run this long */
     size_t frames;  /* OUT */
     double elapsed; /* OUT */
@@ -50,21 +53,45 @@ static int32_t *make_frame(const bf_geometry *geo, const uint8_t *mask, size_t n
     return f;
 }
 
+/* The batch's frames are distinct copies of the frame (as distinct frames of a scan: none is
+ * in cache because another was just read). */
 static void *integrate_for(void *arg)
 {
     job *j = arg;
-    float *I = malloc(NPT * sizeof *I), *sig = malloc(NPT * sizeof *sig);
-    bf_curve out = {.intensity = I, .sigma = sig};
-    bf_frame fr = {.data = j->frame, .dtype = BF_DTYPE_I32, .rows = j->rows, .cols = j->cols};
-    double t0 = bf_time_now();
+    const size_t nb = j->batch, npix = j->rows * j->cols;
+    float *I = malloc(nb * NPT * sizeof *I), *sig = malloc(nb * NPT * sizeof *sig);
+    int32_t *copies = nb > 1 ? malloc(nb * npix * sizeof *copies) : NULL;
+    bf_curve out[BENCH_MAX_BATCH];
+    bf_frame fr[BENCH_MAX_BATCH];
     size_t n = 0;
-    while (bf_time_now() - t0 < j->seconds) {
-        if (bf_integrator_integrate1d(j->integ, &fr, &out) != BF_OK)
-            break;
-        n++;
+    double t0 = bf_time_now();
+    if (!I || !sig || (nb > 1 && !copies))
+        goto done;
+    for (size_t b = 0; b < nb; b++) {
+        const int32_t *d = j->frame;
+        if (copies) {
+            memcpy(copies + b * npix, j->frame, npix * sizeof *copies);
+            d = copies + b * npix;
+        }
+        out[b] = (bf_curve){.intensity = I + b * NPT, .sigma = sig + b * NPT};
+        fr[b] = (bf_frame){.data = d, .dtype = BF_DTYPE_I32, .rows = j->rows, .cols = j->cols};
     }
+    t0 = bf_time_now();
+    while (bf_time_now() - t0 < j->seconds) {
+        bf_status st = BF_OK;
+        if (j->single)
+            for (size_t b = 0; b < nb && st == BF_OK; b++)
+                st = bf_integrator_integrate1d(j->integ, &fr[b], &out[b]);
+        else
+            st = bf_integrator_integrate1d_batch(j->integ, fr, nb, out);
+        if (st != BF_OK)
+            break;
+        n += nb;
+    }
+done:
     j->elapsed = bf_time_now() - t0;
     j->frames = n;
+    free(copies);
     free(I);
     free(sig);
     return NULL;
@@ -72,14 +99,14 @@ static void *integrate_for(void *arg)
 
 /* frames/s with nthreads sharing one integrator, median of reps runs */
 static double fps(const bf_integrator *integ, const int32_t *frame, size_t rows, size_t cols,
-                  int nthreads, int reps)
+                  size_t batch, int single, int nthreads, int reps)
 {
     double v[9];
     for (int r = 0; r < reps; r++) {
         job jobs[8];
         pthread_t th[8];
         for (int t = 0; t < nthreads; t++) {
-            jobs[t] = (job){integ, frame, rows, cols, 1.0, 0, 0};
+            jobs[t] = (job){integ, frame, rows, cols, batch, single, 1.0, 0, 0};
             pthread_create(&th[t], NULL, integrate_for, &jobs[t]);
         }
         double total = 0;
@@ -175,13 +202,22 @@ static int prepare(const char *dir, bf_geometry **geo, int32_t **frame)
 int bf_bench_integrate(int argc, char **argv)
 {
     bool with_pyfai = true;
+    long batch = 1;
     for (int i = 1; i < argc; i++) {
+        char *end = NULL;
         if (strcmp(argv[i], "--no-pyfai") == 0) {
             with_pyfai = false;
+        } else if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc &&
+                   (batch = strtol(argv[i + 1], &end, 10)) >= 1 && batch <= BENCH_MAX_BATCH &&
+                   *end == '\0') {
+            i++;
         } else {
-            printf("usage: beamflow bench integrate [--no-pyfai]\n\n"
+            printf("usage: beamflow bench integrate [--no-pyfai] [--batch B]\n\n"
                    "Pilatus CdTe 2M frame, 2500 bins, bbox + csr, Poisson, polarization 1.0,\n"
-                   "solid angle, gaps masked: frames/s of beamflow and pyFAI on 1 and 2 cores.\n");
+                   "solid angle, gaps masked: frames/s of beamflow and pyFAI on 1 and 2 cores.\n"
+                   "--batch B (1..%d): also frames/s on 1 core of the batch call with B frames,\n"
+                   "alternated with single-frame calls (beamflow_fps_1core_batch, _paired).\n",
+                   BENCH_MAX_BATCH);
             return strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0 ? 0 : 2;
         }
     }
@@ -224,7 +260,20 @@ int bf_bench_integrate(int argc, char **argv)
         build_t[t] = bf_bench_median(builds, 5);
     }
     double build = build_t[2];
-    double f1 = fps(integ, frame, rows, cols, 1, 5), f2 = fps(integ, frame, rows, cols, 2, 5);
+    double f1 = fps(integ, frame, rows, cols, 1, 1, 1, 5), f2 = fps(integ, frame, rows, cols, 1, 1, 2, 5);
+    /* the batch call against frame-by-frame calls over the same B distinct frames (with one frame
+     * repeated it stays in the last-level cache and flatters the single-frame figure),
+     * alternated (the machine's load drifts): medians of 5 */
+    double fb = NAN, fp = NAN;
+    if (batch > 1) {
+        double vb[5], vp[5];
+        for (int r = 0; r < 5; r++) {
+            vp[r] = fps(integ, frame, rows, cols, (size_t)batch, 1, 1, 1);
+            vb[r] = fps(integ, frame, rows, cols, (size_t)batch, 0, 1, 1);
+        }
+        fb = bf_bench_median(vb, 5);
+        fp = bf_bench_median(vp, 5);
+    }
     double bw = copy_bandwidth_gbs();
     /* what one frame streams: the matrix (column index + coefficient per entry) and the frame */
     double bytes = (double)bf_integrator_nnz(integ) * 8.0 + (double)rows * cols * 4.0;
@@ -244,15 +293,19 @@ int bf_bench_integrate(int argc, char **argv)
            pb2 / build_t[1]);
     printf("  roofline: %.1f GB/s copy, %.1f MB per frame -> %.0f frames/s; beamflow at %.0f%%\n",
            bw, bytes / 1e6, bw * 1e9 / bytes, 100.0 * f2 / (bw * 1e9 / bytes));
+    if (batch > 1)
+        printf("  batch of %ld, 1 core: %.1f frames/s against %.1f frame by frame (x%.2f)\n", batch,
+               fb, fp, fb / fp);
     printf("{\"beamflow_fps_1core\": %.2f, \"pyfai_fps_1core\": %.2f, \"ratio_1core\": %.3f, "
            "\"beamflow_fps_2core\": %.2f, \"pyfai_fps_2core\": %.2f, \"ratio_2core\": %.3f, "
            "\"beamflow_build_s\": %.4f, \"pyfai_build_s\": %.4f, "
            "\"beamflow_build_1thread_s\": %.4f, "
            "\"beamflow_build_2threads_s\": %.4f, \"pyfai_build_2threads_s\": %.4f, "
            "\"bytes_per_frame\": %.0f, "
-           "\"copy_bandwidth_gbs\": %.2f, \"nnz\": %zu}\n",
+           "\"copy_bandwidth_gbs\": %.2f, \"nnz\": %zu, \"batch\": %ld, "
+           "\"beamflow_fps_1core_batch\": %.2f, \"beamflow_fps_1core_paired\": %.2f}\n",
            f1, p1, f1 / p1, f2, p2, f2 / p2, build, pb1, build_t[0], build_t[1], pb2, bytes, bw,
-           bf_integrator_nnz(integ));
+           bf_integrator_nnz(integ), batch, batch > 1 ? fb : f1, batch > 1 ? fp : f1);
     bf_integrator_destroy(integ);
     bf_geometry_destroy(geo);
     free(frame);

@@ -5,7 +5,9 @@
  * exactly the four accumulators of the scalar kernel (integrate.c: lane u sums entries
  * start+u, start+u+4, ...; the n % 4 tail goes to lane 0), multiplications and additions are
  * separate instructions (no FMA), so the results are bit-identical to the scalar kernel: the
- * CPU changes the speed, never the answer. */
+ * CPU changes the speed, never the answer. The fast kernel prefetches the frame value
+ * BF__PREFETCH entries ahead (integrate.h): ~+8-11 % frames/s on distinct frames, whose tiles
+ * are not in cache yet. */
 #include "ai/integrate.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -43,6 +45,7 @@ static AVX2 inline __m256d load4_u32(const uint32_t *data, const int32_t *col)
         const int64_t *restrict ptr = it->m.row_ptr;                                            \
         const __m256d vfloor = _mm256_set1_pd(bf__var_floor(it)); /* Poisson variance floor */    \
         const float vfl = bf__var_floor(it);                                                    \
+        const int64_t pf_end = (int64_t)it->m.nnz - BF__PREFETCH;                               \
         (void)vfl;                                                                              \
         bf__chunk_acc acc;                                                                      \
         for (size_t ch = 0; ch < it->m.nchunks; ch++) {                                         \
@@ -52,6 +55,8 @@ static AVX2 inline __m256d load4_u32(const uint32_t *data, const int32_t *col)
                 const int64_t e0 = ptr[r], end = ptr[r + 1], e4 = e0 + ((end - e0) & ~3);       \
                 __m256d s = _mm256_setzero_pd(), v = _mm256_setzero_pd();                       \
                 for (int64_t e = e0; e < e4; e += 4) {                                          \
+                    if (e < pf_end)                                                             \
+                        _mm_prefetch((const char *)(data + col[e + BF__PREFETCH]), _MM_HINT_T0); \
                     const __m256d raw = LOAD(data, col + e);                                    \
                     const __m256d c = _mm256_cvtps_pd(_mm_loadu_ps(coef + e));                  \
                     s = _mm256_add_pd(s, _mm256_mul_pd(c, raw));                                \

@@ -58,6 +58,10 @@ void bf__azimuthal_chunk(const bf_integrator *it, const bf_frame *f, size_t ch,
 void bf__chunk_finish(const bf_integrator *it, size_t base, const bf__chunk_acc *a,
                       bf_curve *out);
 
+/* The AVX2 kernels prefetch the frame value of the entry this many entries ahead: the gathers
+ * from a tile's first touch, not the matrix stream, are what the kernels wait on. */
+#define BF__PREFETCH 128
+
 typedef void (*bf__csr_kernel)(const bf_integrator *it, const bf_frame *f, bf_curve *out);
 
 /* 1 if the CPU runs AVX2 (asked once per integrator, at create). */
@@ -69,6 +73,14 @@ bf__csr_kernel bf__csr_avx2_check_kernel(bf_dtype dtype, int var);
 
 /* The AVX2 kernel for a frame type without invalid pixels, or NULL (csr_avx2.c). */
 bf__csr_kernel bf__csr_avx2_kernel(bf_dtype dtype, int var);
+
+/* A kernel for nf frames of one dtype in one pass over the matrix; acc: nf chunk accumulators
+ * of the caller's (stack) storage. */
+typedef void (*bf__csr_multi_kernel)(const bf_integrator *it, const bf_frame *f, bf_curve *out,
+                                     bf__chunk_acc *acc);
+
+/* The AVX2 kernel for nf = 2 frames without invalid pixels, or NULL (csr_avx2_batch.c). */
+bf__csr_multi_kernel bf__csr_avx2_multi_kernel(bf_dtype dtype, int var, int nf);
 
 /* 1 if this frame may hold invalid pixels (float data, dummy, per-frame mask or dark). */
 int bf__needs_check(const bf_integrator *it, const bf_frame *f);

@@ -348,6 +348,86 @@ static void threads_batches_and_types_agree(void **state)
     bf_geometry_destroy(g);
 }
 
+/* Compare a batch's curves with frame-by-frame curves, bit for bit. */
+static void assert_same_curves(const curve_buf *a, const curve_buf *b, size_t n, size_t npt)
+{
+    for (size_t f = 0; f < n; f++) {
+        assert_memory_equal(a[f].c.sum_signal, b[f].c.sum_signal, npt * 8);
+        assert_memory_equal(a[f].c.sum_variance, b[f].c.sum_variance, npt * 8);
+        assert_memory_equal(a[f].c.sum_normalization, b[f].c.sum_normalization, npt * 8);
+        assert_memory_equal(a[f].c.count, b[f].c.count, npt * 8);
+        assert_memory_equal(a[f].c.intensity, b[f].c.intensity, npt * 4);
+        assert_memory_equal(a[f].c.sigma, b[f].c.sigma, npt * 4);
+    }
+}
+
+/* The batch call cuts a batch into pairs for the two-frame kernels, around frames that need the
+ * checking kernel; every frame keeps its single-frame bits, for each error model,
+ * each fast dtype, with and without AVX2. */
+static void batch_groups_match_single_frames(void **state)
+{
+    (void)state;
+    enum { NF = 7, NPT = 700 };
+    const bf_error_model models[3] = {BF_ERROR_POISSON, BF_ERROR_NONE, BF_ERROR_AZIMUTHAL};
+    const bf_dtype types[3] = {BF_DTYPE_I32, BF_DTYPE_U32, BF_DTYPE_U16};
+    bf_geometry *g = make_geometry("Pilatus 300k", 0.02, -0.01);
+    const bf_detector *det = bf_geometry_detector(g);
+    const size_t rows = bf_detector_rows(det), cols = bf_detector_cols(det), npix = rows * cols;
+    uint8_t *nomask = calloc(npix, 1);
+    void *data[NF];
+    curve_buf serial[NF], batch[NF];
+    bf_frame fr[NF];
+    bf_curve outs[NF];
+    for (int f = 0; f < NF; f++) {
+        int32_t *v = random_frame(npix, bf_test_seed() + 100 + (uint64_t)f);
+        data[f] = v;
+        serial[f] = curve_new(NPT);
+        batch[f] = curve_new(NPT);
+        outs[f] = batch[f].c;
+    }
+    for (int m = 0; m < 3; m++) {
+        bf_integrator_options o = BF_INTEGRATOR_OPTIONS_INIT;
+        o.npt = NPT;
+        o.error_model = models[m];
+        bf_integrator *it;
+        assert_ok(bf_integrator_create(g, &o, &it));
+        for (int t = 0; t < 3; t++) {
+            for (int f = 0; f < NF; f++) {
+                int32_t *v = data[f]; /* the same values in each type: non-negative */
+                for (size_t k = 0; k < npix; k++)
+                    v[k] = v[k] < 0 ? -v[k] : v[k];
+                if (types[t] == BF_DTYPE_U16)
+                    for (size_t k = 0; k < npix; k++)
+                        ((uint16_t *)v)[k] = (uint16_t)v[k];
+                /* frame 2 has a per-frame mask: pairs {0,1}, {3,4}, {5,6}, frame 2 alone; the batch
+                 * of 3 from frame 3 on ends with a frame alone */
+                fr[f] = (bf_frame){v, types[t], rows, cols, NULL, f == 2 ? nomask : NULL};
+                assert_ok(bf_integrator_integrate1d(it, &fr[f], &serial[f].c));
+            }
+            for (int simd = it->simd; simd >= 0; simd--) {
+                ((bf_integrator *)it)->simd = simd;
+                assert_ok(bf_integrator_integrate1d_batch(it, fr, NF, outs));
+                assert_same_curves(batch, serial, NF, NPT);
+                assert_ok(bf_integrator_integrate1d_batch(it, fr + 3, 3, outs + 3));
+                assert_same_curves(batch + 3, serial + 3, 3, NPT);
+            }
+            ((bf_integrator *)it)->simd = bf__cpu_has_avx2();
+            if (types[t] == BF_DTYPE_U16) /* back to int32 for the next model */
+                for (int f = 0; f < NF; f++)
+                    for (size_t k = npix; k-- > 0;)
+                        ((int32_t *)data[f])[k] = ((uint16_t *)data[f])[k];
+        }
+        bf_integrator_destroy(it);
+    }
+    for (int f = 0; f < NF; f++) {
+        curve_free(&serial[f]);
+        curve_free(&batch[f]);
+        free(data[f]);
+    }
+    free(nomask);
+    bf_geometry_destroy(g);
+}
+
 static void nan_pixels_equal_masked_pixels(void **state)
 {
     (void)state;
@@ -721,6 +801,7 @@ int main(void)
         cmocka_unit_test(many_bins),
         cmocka_unit_test(signal_conserved_and_algorithms_agree),
         cmocka_unit_test(threads_batches_and_types_agree),
+        cmocka_unit_test(batch_groups_match_single_frames),
         cmocka_unit_test(nan_pixels_equal_masked_pixels),
         cmocka_unit_test(cake_sums_to_curve),
         cmocka_unit_test(cake_azimuthal_error_model),
