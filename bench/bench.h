@@ -14,4 +14,8 @@ int bf_bench_hrtem(int argc, char **argv);
 /* Median of n values (sorts v in place). */
 double bf_bench_median(double *v, size_t n);
 
+/* v with the given decimals for a JSON line, or null when it is not finite (a reference that
+ * was not run); buf holds 32 characters. */
+const char *bf_bench_json_number(char *buf, double v, int decimals);
+
 #endif

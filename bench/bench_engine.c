@@ -4,6 +4,7 @@
 
 #include "beamflow/beamflow.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,14 @@ double bf_bench_median(double *v, size_t n)
             v[j - 1] = t;
         }
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+const char *bf_bench_json_number(char *buf, double v, int decimals)
+{
+    if (!isfinite(v))
+        return "null";
+    snprintf(buf, 32, "%.*f", decimals, v);
+    return buf;
 }
 
 /* Median microseconds per unit over reps runs of units empty units. */

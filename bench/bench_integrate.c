@@ -296,16 +296,20 @@ int bf_bench_integrate(int argc, char **argv)
     if (batch > 1)
         printf("  batch of %ld, 1 core: %.1f frames/s against %.1f frame by frame (x%.2f)\n", batch,
                fb, fp, fb / fp);
-    printf("{\"beamflow_fps_1core\": %.2f, \"pyfai_fps_1core\": %.2f, \"ratio_1core\": %.3f, "
-           "\"beamflow_fps_2core\": %.2f, \"pyfai_fps_2core\": %.2f, \"ratio_2core\": %.3f, "
-           "\"beamflow_build_s\": %.4f, \"pyfai_build_s\": %.4f, "
+    char j[6][32]; /* pyFAI's figures are null with --no-pyfai */
+    printf("{\"beamflow_fps_1core\": %.2f, \"pyfai_fps_1core\": %s, \"ratio_1core\": %s, "
+           "\"beamflow_fps_2core\": %.2f, \"pyfai_fps_2core\": %s, \"ratio_2core\": %s, "
+           "\"beamflow_build_s\": %.4f, \"pyfai_build_s\": %s, "
            "\"beamflow_build_1thread_s\": %.4f, "
-           "\"beamflow_build_2threads_s\": %.4f, \"pyfai_build_2threads_s\": %.4f, "
+           "\"beamflow_build_2threads_s\": %.4f, \"pyfai_build_2threads_s\": %s, "
            "\"bytes_per_frame\": %.0f, "
            "\"copy_bandwidth_gbs\": %.2f, \"nnz\": %zu, \"batch\": %ld, "
            "\"beamflow_fps_1core_batch\": %.2f, \"beamflow_fps_1core_paired\": %.2f}\n",
-           f1, p1, f1 / p1, f2, p2, f2 / p2, build, pb1, build_t[0], build_t[1], pb2, bytes, bw,
-           bf_integrator_nnz(integ), batch, batch > 1 ? fb : f1, batch > 1 ? fp : f1);
+           f1, bf_bench_json_number(j[0], p1, 2), bf_bench_json_number(j[1], f1 / p1, 3), f2,
+           bf_bench_json_number(j[2], p2, 2), bf_bench_json_number(j[3], f2 / p2, 3), build,
+           bf_bench_json_number(j[4], pb1, 4), build_t[0], build_t[1],
+           bf_bench_json_number(j[5], pb2, 4), bytes, bw, bf_integrator_nnz(integ), batch,
+           batch > 1 ? fb : f1, batch > 1 ? fp : f1);
     bf_integrator_destroy(integ);
     bf_geometry_destroy(geo);
     free(frame);

@@ -277,20 +277,23 @@ int bf_bench_pipeline(int argc, char **argv)
            "  (model: Amdahl ceiling x CPU efficiency)\n", load[0], 100 * cpu_eff,
            100 * idle_estimate);
     printf("  projected 32-core node: %.0f frames/s\n", proj);
-    printf("{\"decode_fps_1core\": %.1f, \"decode_fps_2threads\": %.1f, \"h5py_decode_fps\": %.1f, "
-           "\"decode_ratio\": %.2f, \"e2e_fps_1worker\": %.1f, \"e2e_fps_2workers\": %.1f, "
-           "\"pyfai_h5py_e2e_fps\": %.1f, \"e2e_ratio_1core\": %.2f, \"scaling_1_to_2\": %.3f, "
+    char j[5][32]; /* the Python references (and the load) are null when they could not run */
+    printf("{\"decode_fps_1core\": %.1f, \"decode_fps_2threads\": %.1f, \"h5py_decode_fps\": %s, "
+           "\"decode_ratio\": %s, \"e2e_fps_1worker\": %.1f, \"e2e_fps_2workers\": %.1f, "
+           "\"pyfai_h5py_e2e_fps\": %s, \"e2e_ratio_1core\": %s, \"scaling_1_to_2\": %.3f, "
            "\"setup_s\": %.3f, \"run_fps_1worker\": %.1f, \"run_fps_2workers\": %.1f, "
            "\"run_scaling_1_to_2\": %.3f, \"amdahl_ceiling_1_to_2\": %.3f, "
            "\"cpu_ms_per_frame_1worker\": %.2f, \"cpu_ms_per_frame_2workers\": %.2f, "
-           "\"busy_cores_2workers\": %.2f, \"loadavg_before\": %.2f, "
+           "\"busy_cores_2workers\": %.2f, \"loadavg_before\": %s, "
            "\"cpu_efficiency_1_to_2\": %.3f, \"idle_scaling_model\": %.3f, "
            "\"projection_32core_fps\": %.0f, \"projection_assumptions\": \"32 workers at the "
            "measured 1->2 efficiency; storage delivers the compressed frames; per-core memory "
            "bandwidth no lower than this machine's\"}\n",
-           d1, d2, rd, d1 / rd, e1, e2, re, e1 / re, scaling, serial, es.run_fps[0],
-           es.run_fps[1], run_scaling, ceiling, es.cpu_per_frame_ms[0], es.cpu_per_frame_ms[1],
-           es.busy_cores[1], load[0], cpu_eff, idle_estimate, proj);
+           d1, d2, bf_bench_json_number(j[0], rd, 1), bf_bench_json_number(j[1], d1 / rd, 2), e1,
+           e2, bf_bench_json_number(j[2], re, 1), bf_bench_json_number(j[3], e1 / re, 2), scaling,
+           serial, es.run_fps[0], es.run_fps[1], run_scaling, ceiling, es.cpu_per_frame_ms[0],
+           es.cpu_per_frame_ms[1], es.busy_cores[1], bf_bench_json_number(j[4], load[0], 2),
+           cpu_eff, idle_estimate, proj);
     char rm[300];
     snprintf(rm, sizeof rm, "rm -rf %s", ds.dir);
     if (system(rm) != 0)
