@@ -88,3 +88,10 @@ double bf__ms_fft_time(fftwf_plan p)
         }
     return t[7];
 }
+
+void bf__ms_fft_destroy_plans(const fftwf_plan *plans, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (plans[i])
+            fftwf_destroy_plan(plans[i]);
+}

@@ -80,6 +80,8 @@ void bf__ms_fft_init(void);
 /* Median of 15 runs of a plan on its own buffers (s): what the benches and the FFT-share
  * accounting weigh transforms by. */
 double bf__ms_fft_time(fftwf_plan p);
+/* Destroys the plans of a set that were made (NULL entries are skipped). */
+void bf__ms_fft_destroy_plans(const fftwf_plan *plans, int n);
 /* FFTW planner flags for a planning choice (BF_FFT_DEFAULT: the process setting). */
 unsigned bf__ms_fft_flags(bf_fft_planning p);
 

@@ -120,10 +120,8 @@ bf_status bf__ms_rows_create(bf_multislice *ms, unsigned flags)
 
 void bf__ms_rows_destroy(bf_multislice *ms)
 {
-    fftwf_plan plans[4] = {ms->rf, ms->ri, ms->cf, ms->ci};
-    for (int i = 0; i < 4; i++)
-        if (plans[i])
-            fftwf_destroy_plan(plans[i]);
+    const fftwf_plan plans[4] = {ms->rf, ms->ri, ms->cf, ms->ci};
+    bf__ms_fft_destroy_plans(plans, 4);
     for (int i = 0; i < 4; i++)
         fftwf_free(ms->row[i]);
     free(ms->tt);

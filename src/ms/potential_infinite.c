@@ -105,10 +105,8 @@ void bf_potential_workspace_destroy(bf_potential_workspace *w)
 {
     if (!w)
         return;
-    fftwf_plan plans[4] = {w->r2c, w->c2r, w->cf, w->ci};
-    for (int i = 0; i < 4; i++)
-        if (plans[i])
-            fftwf_destroy_plan(plans[i]);
+    const fftwf_plan plans[4] = {w->r2c, w->c2r, w->cf, w->ci};
+    bf__ms_fft_destroy_plans(plans, 4);
     free(w->real);
     free(w->dmix);
     free(w->rows);

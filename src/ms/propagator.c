@@ -178,10 +178,8 @@ void bf_multislice_destroy(bf_multislice *ms)
 {
     if (!ms)
         return;
-    fftwf_plan plans[4] = {ms->fwd1, ms->inv1, ms->fwdb, ms->invb};
-    for (int i = 0; i < 4; i++)
-        if (plans[i])
-            fftwf_destroy_plan(plans[i]);
+    const fftwf_plan plans[4] = {ms->fwd1, ms->inv1, ms->fwdb, ms->invb};
+    bf__ms_fft_destroy_plans(plans, 4);
     for (int i = 0; i < CACHE; i++) {
         fftwf_free(ms->cache_p[i]);
         free(ms->cache_pb[i]); /* bf__big_alloc */
